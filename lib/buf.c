@@ -1,0 +1,172 @@
+/* lib/buf.c - bounded, growable byte strings.
+ * Owns: struct mxspf_buf storage.  Growth checks for size_t overflow
+ * before it multiplies, and never lets len pass max.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxspf/mxspf.h"
+#include "buf.h"
+#include "internal.h"
+
+void
+mxspf_buf_init(struct mxspf_buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->err = 0;
+}
+
+/* buf_reserve - make room for n more bytes plus the NUL; 0 or -1 */
+static int
+buf_reserve(struct mxspf_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *np;
+
+	if (b->err != 0)
+		return -1;
+	if (n > b->max - b->len) {
+		b->err = MXSPF_ELIMIT;
+		return -1;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 32;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2) {
+			cap = need;
+			break;
+		}
+		cap *= 2;
+	}
+	np = mxspf__realloc(b->p, cap);
+	if (np == NULL) {
+		b->err = MXSPF_ENOMEM;
+		return -1;
+	}
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
+void
+mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len)
+{
+	if (buf_reserve(b, len) != 0)
+		return;
+	if (len > 0)
+		memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+void
+mxspf_buf_puts(struct mxspf_buf *b, const char *s)
+{
+	mxspf_buf_append(b, s, strlen(s));
+}
+
+void
+mxspf_buf_putc(struct mxspf_buf *b, int c)
+{
+	char ch = (char)c;
+
+	mxspf_buf_append(b, &ch, 1);
+}
+
+void
+mxspf_buf_vappendf(struct mxspf_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	if (b->err != 0)
+		return;
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0) {
+		b->err = MXSPF_EINVAL;
+		return;
+	}
+	if (buf_reserve(b, (size_t)n) != 0)
+		return;
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+mxspf_buf_appendf(struct mxspf_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mxspf_buf_vappendf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+mxspf_buf_reset(struct mxspf_buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+void
+mxspf_buf_truncate(struct mxspf_buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->p[len] = '\0';
+	}
+}
+
+const char *
+mxspf_buf_cstr(const struct mxspf_buf *b)
+{
+	return b->p != NULL ? b->p : "";
+}
+
+char *
+mxspf_buf_steal(struct mxspf_buf *b)
+{
+	char *p = b->p;
+
+	if (p == NULL)
+		p = mxspf__strdup("");
+	mxspf_buf_init(b, b->max);
+	return p;
+}
+
+void
+mxspf_buf_free(struct mxspf_buf *b)
+{
+	free(b->p);
+	mxspf_buf_init(b, b->max);
+}
+
+void
+mxspf_buf_put_escaped(struct mxspf_buf *b, const char *p, size_t len,
+    size_t limit)
+{
+	size_t i, n = len < limit ? len : limit;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			mxspf_buf_putc(b, c);
+		else
+			mxspf_buf_appendf(b, "\\x%02x", c);
+	}
+	if (n < len)
+		mxspf_buf_puts(b, "...");
+}
