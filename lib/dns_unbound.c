@@ -1,0 +1,692 @@
+/* lib/dns_unbound.c - the libunbound DNS driver (include/mxspf/unbound.h).
+ *
+ * Owns: struct mxspf_ub (one ub_ctx in threaded async mode), one record
+ * per asynchronous query in flight (struct ubq) and one per evaluation it
+ * drives (struct ubrun).  Every record is on exactly one list: public
+ * queries on ub->queries, an evaluation's queries on its run->queries,
+ * runs on ub->runs.  A record is freed when its answer is delivered or
+ * when it is cancelled (ub_cancel guarantees that the callback of a
+ * cancelled query never runs, so nothing waits for it), never later.
+ * Answers are mapped to struct mxspf_answer without looking into the
+ * rdata: the evaluator validates rdata itself.
+ *
+ * Must not: run a caller's callback from inside a call that returned an
+ * error; touch a run or an evaluation after its done callback ran (done
+ * may free the evaluation); pass a negative length on.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unbound.h>
+
+#include "mxspf/mxspf.h"
+#include "mxspf/unbound.h"
+#include "buf.h"
+#include "internal.h"
+#include "limits.h"
+
+#define UB_CLASS_IN 1
+#define UB_RCODE_NXDOMAIN 3
+/* Records taken from one answer: a 64 KiB message holds fewer. */
+#define UB_MAX_ANSWER_RRS 65535
+/* A query name after escaping: every octet may become "\DDD". */
+#define UB_MAX_QNAME (4 * (MXSPF_MAX_NAME + 2))
+
+/* Reserved names that unbound answers locally by default (RFC 6761);
+ * test zones live under them, so they are sent to the servers instead.
+ * A "transparent" local zone with no data resolves every name normally.
+ * ("nodefault" would say the same, but libunbound 1.17 ignores it when
+ * it comes through ub_ctx_set_option rather than a config file.) */
+static const char *const ub_nodefault_zones[] = {
+	"test.", "example.", "invalid.", "localhost."
+};
+
+struct ubrun;
+
+/* One asynchronous query in flight. */
+struct ubq {
+	struct mxspf_ub *ub;
+	struct ubq *prev;
+	struct ubq *next;
+	int ubid;			/* unbound's async id */
+	mxspf_ub_answer_fn cb;		/* public query (run == NULL) */
+	void *arg;
+	struct ubrun *run;		/* evaluation query: its run */
+	uint32_t qid;			/* and the evaluator's query id */
+};
+
+/* One evaluation driven by mxspf_ub_eval_start(). */
+struct ubrun {
+	struct mxspf_ub *ub;
+	struct ubrun *prev;
+	struct ubrun *next;
+	struct mxspf_eval *ev;
+	mxspf_ub_done_fn done;
+	void *arg;
+	struct ubq *queries;		/* in flight */
+	size_t nqueries;
+};
+
+struct mxspf_ub {
+	struct ub_ctx *ctx;
+	struct ubq *queries;		/* public queries in flight */
+	struct ubrun *runs;		/* evaluations being driven */
+	size_t pending;			/* every query in flight */
+};
+
+static void ub_seterr(char *, size_t, const char *, const char *, int);
+static int ub_configure(struct mxspf_ub *, const struct mxspf_ub_config *,
+    char *, size_t);
+static int ub_qname(const char *, struct mxspf_buf *);
+static enum mxspf_dns_status ub_status(int, const struct ub_result *);
+static void ub_answer_fill(struct mxspf_answer *, int,
+    const struct ub_result *, const uint8_t ***, size_t **);
+static void ub_answer_release(const uint8_t **, size_t *);
+static void ubq_link(struct ubq **, struct ubq *);
+static void ubq_unlink(struct ubq **, struct ubq *);
+static int ubq_start(struct mxspf_ub *, const char *, uint16_t,
+    struct ubq *);
+static void ubq_cancel_all(struct mxspf_ub *, struct ubq **);
+static void ubq_callback(void *, int, struct ub_result *);
+static void ubrun_unlink(struct ubrun *);
+static void ubrun_finish(struct ubrun *, int);
+static int ubrun_issue(struct ubrun *);
+static void ubrun_drive(struct ubrun *, int);
+static void ubrun_answered(struct ubrun *, uint32_t,
+    const struct mxspf_answer *);
+
+/* ub_seterr - write "what: unbound's message" into err, when given */
+static void
+ub_seterr(char *err, size_t errlen, const char *what, const char *arg,
+    int ubret)
+{
+	if (err == NULL || errlen == 0)
+		return;
+	(void)snprintf(err, errlen, "unbound: %s%s%s: %s", what,
+	    arg != NULL ? " " : "", arg != NULL ? arg : "",
+	    ub_strerror(ubret));
+}
+
+void
+mxspf_ub_config_init(struct mxspf_ub_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ub_configure - apply cfg and our fixed options to a fresh ub->ctx */
+static int
+ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
+    char *err, size_t errlen)
+{
+	char zone[32];
+	size_t i;
+	int r;
+
+	if ((r = ub_ctx_async(ub->ctx, 1)) != 0) {
+		ub_seterr(err, errlen, "ub_ctx_async", NULL, r);
+		return r;
+	}
+	if ((r = ub_ctx_set_option(ub->ctx, "do-not-query-localhost:",
+	    "no")) != 0) {
+		ub_seterr(err, errlen, "do-not-query-localhost", NULL, r);
+		return r;
+	}
+	for (i = 0; i < sizeof(ub_nodefault_zones) /
+	    sizeof(ub_nodefault_zones[0]); i++) {
+		(void)snprintf(zone, sizeof(zone), "%s transparent",
+		    ub_nodefault_zones[i]);
+		if ((r = ub_ctx_set_option(ub->ctx, "local-zone:",
+		    zone)) != 0) {
+			ub_seterr(err, errlen, "local-zone", zone, r);
+			return r;
+		}
+	}
+	for (i = 0; i < cfg->nforwarders; i++) {
+		if ((r = ub_ctx_set_fwd(ub->ctx, cfg->forwarders[i])) != 0) {
+			ub_seterr(err, errlen, "forwarder",
+			    cfg->forwarders[i], r);
+			return r;
+		}
+	}
+	if (cfg->stub_zone != NULL || cfg->stub_addr != NULL) {
+		if (cfg->stub_zone == NULL || cfg->stub_addr == NULL) {
+			ub_seterr(err, errlen, "stub needs a zone and an "
+			    "address", NULL, UB_SYNTAX);
+			return UB_SYNTAX;
+		}
+		if ((r = ub_ctx_set_stub(ub->ctx, cfg->stub_zone,
+		    cfg->stub_addr, 0)) != 0) {
+			ub_seterr(err, errlen, "stub", cfg->stub_addr, r);
+			return r;
+		}
+	} else if (cfg->nforwarders == 0 &&
+	    (cfg->resolvconf == NULL || cfg->resolvconf[0] != '\0')) {
+		if ((r = ub_ctx_resolvconf(ub->ctx, cfg->resolvconf)) != 0) {
+			ub_seterr(err, errlen, "resolv.conf",
+			    cfg->resolvconf != NULL ? cfg->resolvconf :
+			    "/etc/resolv.conf", r);
+			return r;
+		}
+	}
+	if (cfg->trust_anchor_file != NULL &&
+	    (r = ub_ctx_add_ta_file(ub->ctx, cfg->trust_anchor_file)) != 0) {
+		ub_seterr(err, errlen, "trust anchor",
+		    cfg->trust_anchor_file, r);
+		return r;
+	}
+	for (i = 0; cfg->options != NULL && cfg->options[i] != NULL;
+	    i += 2) {
+		if (cfg->options[i + 1] == NULL) {
+			ub_seterr(err, errlen, "option without a value",
+			    cfg->options[i], UB_SYNTAX);
+			return UB_SYNTAX;
+		}
+		if ((r = ub_ctx_set_option(ub->ctx, cfg->options[i],
+		    cfg->options[i + 1])) != 0) {
+			ub_seterr(err, errlen, "option", cfg->options[i], r);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int
+mxspf_ub_new(struct mxspf_ub **out, const struct mxspf_ub_config *cfg,
+    char *err, size_t errlen)
+{
+	struct mxspf_ub_config dflt;
+	struct mxspf_ub *ub;
+	int r;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (cfg == NULL) {
+		mxspf_ub_config_init(&dflt);
+		cfg = &dflt;
+	}
+	if ((ub = mxspf__calloc(1, sizeof(*ub))) == NULL) {
+		ub_seterr(err, errlen, "context", NULL, UB_NOMEM);
+		return MXSPF_ENOMEM;
+	}
+	if ((ub->ctx = ub_ctx_create()) == NULL) {
+		ub_seterr(err, errlen, "ub_ctx_create", NULL, UB_INITFAIL);
+		free(ub);
+		return MXSPF_EDNS;
+	}
+	if ((r = ub_configure(ub, cfg, err, errlen)) != 0) {
+		ub_ctx_delete(ub->ctx);
+		free(ub);
+		return r == UB_NOMEM ? MXSPF_ENOMEM : MXSPF_EDNS;
+	}
+	*out = ub;
+	return 0;
+}
+
+void
+mxspf_ub_free(struct mxspf_ub *ub)
+{
+	struct ubrun *run;
+	struct ubq *q;
+
+	if (ub == NULL)
+		return;
+	/* Deleting the context drops every query without a callback. */
+	ub_ctx_delete(ub->ctx);
+	while ((q = ub->queries) != NULL) {
+		ub->queries = q->next;
+		free(q);
+	}
+	while ((run = ub->runs) != NULL) {
+		ub->runs = run->next;
+		while ((q = run->queries) != NULL) {
+			run->queries = q->next;
+			free(q);
+		}
+		free(run);
+	}
+	free(ub);
+}
+
+/* ub_qname - turn an evaluator name into unbound's presentation form:
+ * dots separate labels and every other octet is literal, so an octet
+ * that unbound's parser would read as syntax (a backslash from a macro
+ * expansion, say) is written as \DDD and cannot change the name asked */
+static int
+ub_qname(const char *name, struct mxspf_buf *b)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.')
+			mxspf_buf_putc(b, *p);
+		else
+			mxspf_buf_appendf(b, "\\%03u", (unsigned)*p);
+	}
+	if (b->len == 0)
+		mxspf_buf_putc(b, '.');
+	return b->err != 0 ? -1 : 0;
+}
+
+/* ub_status - the mxspf status of a libunbound result */
+static enum mxspf_dns_status
+ub_status(int err, const struct ub_result *res)
+{
+	if (err != 0 || res == NULL || res->bogus)
+		return MXSPF_DNS_SERVFAIL;
+	if (res->rcode == UB_RCODE_NXDOMAIN || res->nxdomain)
+		return MXSPF_DNS_NXDOMAIN;
+	if (res->rcode != 0)
+		return MXSPF_DNS_SERVFAIL;	/* REFUSED, NOTIMP, ... */
+	if (res->havedata && res->data != NULL && res->data[0] != NULL)
+		return MXSPF_DNS_OK;
+	return MXSPF_DNS_NODATA;
+}
+
+/* ub_answer_fill - map a libunbound result to an answer; the rdata
+ * arrays (*rdp, *lenp) point into res and must be released with
+ * ub_answer_release() before res is freed.  Out of memory, a negative
+ * length or an absurd count give SERVFAIL */
+static void
+ub_answer_fill(struct mxspf_answer *ans, int err, const struct ub_result *res,
+    const uint8_t ***rdp, size_t **lenp)
+{
+	const uint8_t **rd;
+	size_t *len;
+	size_t i, n;
+
+	memset(ans, 0, sizeof(*ans));
+	*rdp = NULL;
+	*lenp = NULL;
+	ans->status = ub_status(err, res);
+	if (res != NULL && err == 0 && res->ttl > 0)
+		ans->ttl = (uint32_t)res->ttl;
+	if (ans->status != MXSPF_DNS_OK)
+		return;
+	for (n = 0; n < UB_MAX_ANSWER_RRS && res->data[n] != NULL; n++) {
+		if (res->len == NULL || res->len[n] < 0) {
+			ans->status = MXSPF_DNS_SERVFAIL;
+			return;
+		}
+	}
+	rd = mxspf__calloc(n, sizeof(*rd));
+	len = mxspf__calloc(n, sizeof(*len));
+	if (rd == NULL || len == NULL) {
+		free(rd);
+		free(len);
+		ans->status = MXSPF_DNS_SERVFAIL;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rd[i] = (const uint8_t *)res->data[i];
+		len[i] = (size_t)res->len[i];
+	}
+	ans->count = n;
+	ans->rdata = rd;
+	ans->rdlen = len;
+	*rdp = rd;
+	*lenp = len;
+}
+
+/* ub_answer_release - free the arrays of ub_answer_fill() */
+static void
+ub_answer_release(const uint8_t **rd, size_t *len)
+{
+	free(rd);
+	free(len);
+}
+
+void
+mxspf_ub_resolve(void *arg, struct mxspf_eval *ev,
+    const struct mxspf_query *q)
+{
+	struct mxspf_ub *ub = arg;
+	struct ub_result *res = NULL;
+	struct mxspf_answer ans;
+	struct mxspf_buf name;
+	const uint8_t **rd;
+	size_t *len;
+	int r;
+
+	mxspf_buf_init(&name, UB_MAX_QNAME);
+	if (ub_qname(q->name, &name) != 0)
+		r = UB_SYNTAX;
+	else
+		r = ub_resolve(ub->ctx, mxspf_buf_cstr(&name), q->type,
+		    UB_CLASS_IN, &res);
+	mxspf_buf_free(&name);
+	ub_answer_fill(&ans, r, res, &rd, &len);
+	(void)mxspf_eval_answer(ev, q->id, &ans);
+	ub_answer_release(rd, len);
+	ub_resolve_free(res);
+}
+
+/* ubq_link - put q at the head of list */
+static void
+ubq_link(struct ubq **list, struct ubq *q)
+{
+	q->prev = NULL;
+	q->next = *list;
+	if (*list != NULL)
+		(*list)->prev = q;
+	*list = q;
+}
+
+/* ubq_unlink - take q off list */
+static void
+ubq_unlink(struct ubq **list, struct ubq *q)
+{
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		*list = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	q->prev = q->next = NULL;
+}
+
+/* ubq_start - send q's question to unbound and put q on its list.
+ * @return 0, MXSPF_ENOMEM or MXSPF_EDNS (q is then not linked) */
+static int
+ubq_start(struct mxspf_ub *ub, const char *name, uint16_t type,
+    struct ubq *q)
+{
+	struct mxspf_buf qname;
+	int r;
+
+	mxspf_buf_init(&qname, UB_MAX_QNAME);
+	if (ub_qname(name, &qname) != 0) {
+		r = qname.err == MXSPF_ENOMEM ? MXSPF_ENOMEM : MXSPF_EDNS;
+		mxspf_buf_free(&qname);
+		return r;
+	}
+	q->ub = ub;
+	r = ub_resolve_async(ub->ctx, mxspf_buf_cstr(&qname), type,
+	    UB_CLASS_IN, q, ubq_callback, &q->ubid);
+	mxspf_buf_free(&qname);
+	if (r != 0)
+		return r == UB_NOMEM ? MXSPF_ENOMEM : MXSPF_EDNS;
+	if (q->run != NULL) {
+		ubq_link(&q->run->queries, q);
+		q->run->nqueries++;
+	} else
+		ubq_link(&ub->queries, q);
+	ub->pending++;
+	return 0;
+}
+
+/* ubq_cancel_all - cancel and free every query on list */
+static void
+ubq_cancel_all(struct mxspf_ub *ub, struct ubq **list)
+{
+	struct ubq *q;
+
+	while ((q = *list) != NULL) {
+		/* UB_NOID only if unbound already forgot it: either way
+		 * its callback cannot run any more. */
+		(void)ub_cancel(ub->ctx, q->ubid);
+		ubq_unlink(list, q);
+		if (q->run != NULL)
+			q->run->nqueries--;
+		ub->pending--;
+		free(q);
+	}
+}
+
+int
+mxspf_ub_query(struct mxspf_ub *ub, const char *name, uint16_t type,
+    mxspf_ub_answer_fn cb, void *arg, int *id)
+{
+	struct ubq *q;
+	int r;
+
+	if (id != NULL)
+		*id = 0;
+	if (ub == NULL || name == NULL || cb == NULL)
+		return MXSPF_EINVAL;
+	if ((q = mxspf__calloc(1, sizeof(*q))) == NULL)
+		return MXSPF_ENOMEM;
+	q->cb = cb;
+	q->arg = arg;
+	if ((r = ubq_start(ub, name, type, q)) != 0) {
+		free(q);
+		return r;
+	}
+	if (id != NULL)
+		*id = q->ubid;
+	return 0;
+}
+
+void
+mxspf_ub_cancel(struct mxspf_ub *ub, int id)
+{
+	struct ubq *q;
+
+	if (ub == NULL)
+		return;
+	/* Only public queries: a stale id never hits an evaluation's. */
+	for (q = ub->queries; q != NULL; q = q->next) {
+		if (q->ubid == id) {
+			(void)ub_cancel(ub->ctx, q->ubid);
+			ubq_unlink(&ub->queries, q);
+			ub->pending--;
+			free(q);
+			return;
+		}
+	}
+}
+
+/* ubq_callback - libunbound's callback: deliver the answer of q */
+static void
+ubq_callback(void *mydata, int err, struct ub_result *res)
+{
+	struct ubq *q = mydata;
+	struct mxspf_ub *ub = q->ub;
+	struct mxspf_answer ans;
+	mxspf_ub_answer_fn cb;
+	struct ubrun *run;
+	const uint8_t **rd;
+	size_t *len;
+	uint32_t qid;
+	void *arg;
+
+	ub_answer_fill(&ans, err, res, &rd, &len);
+	run = q->run;
+	if (run != NULL) {
+		ubq_unlink(&run->queries, q);
+		run->nqueries--;
+	} else
+		ubq_unlink(&ub->queries, q);
+	ub->pending--;
+	cb = q->cb;
+	arg = q->arg;
+	qid = q->qid;
+	free(q);
+	/* Nothing below touches q, and nothing after the callbacks touches
+	 * ub or run: they may free what they like. */
+	if (run != NULL)
+		ubrun_answered(run, qid, &ans);
+	else
+		cb(arg, &ans);
+	ub_answer_release(rd, len);
+	ub_resolve_free(res);
+}
+
+/* ubrun_unlink - take run off its driver's list */
+static void
+ubrun_unlink(struct ubrun *run)
+{
+	struct mxspf_ub *ub = run->ub;
+
+	if (run->prev != NULL)
+		run->prev->next = run->next;
+	else
+		ub->runs = run->next;
+	if (run->next != NULL)
+		run->next->prev = run->prev;
+}
+
+/* ubrun_finish - cancel what run still has in flight (speculative
+ * queries the verdict did not need), free run, then call done */
+static void
+ubrun_finish(struct ubrun *run, int err)
+{
+	mxspf_ub_done_fn done = run->done;
+	struct mxspf_eval *ev = run->ev;
+	void *arg = run->arg;
+
+	ubq_cancel_all(run->ub, &run->queries);
+	ubrun_unlink(run);
+	free(run);
+	done(arg, ev, err);
+}
+
+/* ubrun_issue - start every query the evaluator hands out.  A query that
+ * cannot be started is answered SERVFAIL at once.
+ * @return 1 when some were answered at once, 0, or a negative MXSPF_E* */
+static int
+ubrun_issue(struct ubrun *run)
+{
+	static const struct mxspf_answer servfail = {
+		.status = MXSPF_DNS_SERVFAIL
+	};
+	const struct mxspf_query *mq;
+	struct ubq *q;
+	int answered = 0, r;
+
+	while ((mq = mxspf_eval_next_query(run->ev)) != NULL) {
+		r = MXSPF_ELIMIT;
+		q = NULL;
+		if (run->nqueries < MXSPF_MAX_QUERIES &&
+		    (q = mxspf__calloc(1, sizeof(*q))) != NULL) {
+			q->run = run;
+			q->qid = mq->id;
+			r = ubq_start(run->ub, mq->name, mq->type, q);
+		}
+		if (r == 0)
+			continue;
+		free(q);
+		r = mxspf_eval_answer(run->ev, mq->id, &servfail);
+		if (r == MXSPF_ENOMEM)
+			return r;
+		answered = 1;
+	}
+	return answered;
+}
+
+/* ubrun_drive - act on the step result r: finish, or issue queries and
+ * step again while some were answered at once */
+static void
+ubrun_drive(struct ubrun *run, int r)
+{
+	int n;
+
+	for (;;) {
+		if (r < 0) {
+			ubrun_finish(run, r);
+			return;
+		}
+		if (r == MXSPF_STEP_DONE) {
+			ubrun_finish(run, 0);
+			return;
+		}
+		if ((n = ubrun_issue(run)) < 0) {
+			ubrun_finish(run, n);
+			return;
+		}
+		if (n == 0) {
+			/* Waiting for nothing would hang: an evaluator bug. */
+			if (run->nqueries == 0)
+				ubrun_finish(run, MXSPF_ESTATE);
+			return;
+		}
+		r = mxspf_eval_step(run->ev);
+	}
+}
+
+/* ubrun_answered - feed one answer of run's evaluation, step it on */
+static void
+ubrun_answered(struct ubrun *run, uint32_t qid, const struct mxspf_answer *a)
+{
+	int r;
+
+	r = mxspf_eval_answer(run->ev, qid, a);
+	if (r == MXSPF_ENOMEM) {
+		ubrun_finish(run, r);
+		return;
+	}
+	ubrun_drive(run, mxspf_eval_step(run->ev));
+}
+
+int
+mxspf_ub_eval_start(struct mxspf_ub *ub, struct mxspf_eval *ev,
+    mxspf_ub_done_fn done, void *arg)
+{
+	struct ubrun *run;
+	int r;
+
+	if (ub == NULL || ev == NULL || done == NULL)
+		return MXSPF_EINVAL;
+	if ((run = mxspf__calloc(1, sizeof(*run))) == NULL)
+		return MXSPF_ENOMEM;
+	if ((r = mxspf_eval_step(ev)) < 0) {
+		free(run);
+		return r;
+	}
+	run->ub = ub;
+	run->ev = ev;
+	run->done = done;
+	run->arg = arg;
+	run->next = ub->runs;
+	if (ub->runs != NULL)
+		ub->runs->prev = run;
+	ub->runs = run;
+	ubrun_drive(run, r);
+	return 0;
+}
+
+void
+mxspf_ub_eval_stop(struct mxspf_ub *ub, struct mxspf_eval *ev)
+{
+	struct ubrun *run;
+	mxspf_ub_done_fn done;
+	void *arg;
+
+	if (ub == NULL)
+		return;
+	for (run = ub->runs; run != NULL; run = run->next)
+		if (run->ev == ev)
+			break;
+	if (run == NULL)
+		return;		/* not driven (any more): done already ran */
+	ubq_cancel_all(ub, &run->queries);
+	ubrun_unlink(run);
+	done = run->done;
+	arg = run->arg;
+	free(run);
+	mxspf_eval_abort(ev);
+	done(arg, ev, 0);
+}
+
+int
+mxspf_ub_fd(struct mxspf_ub *ub)
+{
+	return ub_fd(ub->ctx);
+}
+
+int
+mxspf_ub_process(struct mxspf_ub *ub)
+{
+	return ub_process(ub->ctx) == 0 ? 0 : MXSPF_EDNS;
+}
+
+size_t
+mxspf_ub_pending(const struct mxspf_ub *ub)
+{
+	return ub->pending;
+}

@@ -1,0 +1,1358 @@
+/* lib/eval.c - the sans-I/O check_host() evaluator (RFC 7208 s4-s6, s8).
+ *
+ * Owns: struct mxspf_eval: the request, the table of DNS queries with
+ * their parsed answers, the explicit include/redirect frame stack, the
+ * counters of s4.6.4 and the verdict.  The evaluator is a state machine:
+ * run() advances until it needs an answer it does not have, and the
+ * driver feeds answers in any order.  Every lookup goes through need(),
+ * which also makes speculative prefetching safe: an answer that arrives
+ * early is only acted upon when its term is evaluated, in RFC order.
+ *
+ * Must not: perform I/O, read the clock, call a resolver, or recurse in C
+ * (include/redirect use frames[], bounded by MXSPF_MAX_DEPTH).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "ctx.h"
+#include "internal.h"
+#include "limits.h"
+#include "macro.h"
+#include "rdata.h"
+#include "record.h"
+
+#define DEFAULT_EXPLANATION \
+	"%{o} does not designate %{c} as a permitted sender"
+
+enum slot_state { SLOT_NEW, SLOT_SENT, SLOT_DONE };
+
+/* One DNS query and, once answered, its parsed answer. */
+struct slot {
+	struct mxspf_query q;	/* q.name owned */
+	enum slot_state state;
+	enum mxspf_dns_status status;
+	size_t n;		/* records kept */
+	char **txt;		/* TXT: joined strings (binary-safe) */
+	size_t *txtlen;
+	char **names;		/* MX exchanges, PTR names */
+	struct mxspf_addr *addrs;	/* A, AAAA */
+};
+
+enum frame_state { F_FETCH, F_TERMS };
+
+/* One record being evaluated: the top one, an include or a redirect. */
+struct frame {
+	char *domain;
+	struct mxspf__record *rec;
+	enum frame_state state;
+	size_t pc;		/* current mechanism */
+	bool include;		/* pushed by include: */
+	bool redirected;	/* reached through redirect= */
+	bool prefetched;
+	bool counted;		/* the current term was counted */
+	bool child_done;	/* the include child has returned */
+	enum mxspf_result child_result;
+	char *target;		/* expanded target of the current term */
+	bool target_ok;
+};
+
+enum phase { PH_EVAL, PH_EXPLAIN, PH_DONE };
+enum step_rc { R_CONT, R_WAIT };
+enum ptr_state { PTR_NONE, PTR_DONE };
+
+struct mxspf_eval {
+	struct mxspf_ctx *ctx;
+	const struct mxspf_config *cfg;
+	struct mxspf_addr ip;
+	char *sender, *local, *sender_domain, *helo, *identity;
+	struct slot **slots;
+	size_t nslots, capslots, handout;
+	struct frame frames[MXSPF_MAX_DEPTH];
+	size_t depth;
+	enum phase phase;
+	enum ptr_state ptr;
+	bool ptr_void;
+	char **valid;		/* validated names of ip (s5.5) */
+	size_t nvalid;
+	struct mxspf__record *exp_rec;	/* record whose exp= applies */
+	char *exp_domain;
+	struct mxspf_verdict v;
+	char *s_mechanism, *s_mech_domain, *s_problem, *s_explanation,
+	    *s_domain;
+	struct mxspf_buf trace;
+	struct mxspf_buf tmp;	/* scratch for expansions */
+	int err;		/* sticky MXSPF_ENOMEM */
+};
+
+static int run(struct mxspf_eval *);
+
+/* tracef - append one line to the trace when tracing is on */
+static void __attribute__((format(printf, 2, 3)))
+tracef(struct mxspf_eval *ev, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	if (!ev->cfg->trace)
+		return;
+	for (i = 1; i < ev->depth; i++)
+		mxspf_buf_puts(&ev->trace, "  ");
+	va_start(ap, fmt);
+	mxspf_buf_vappendf(&ev->trace, fmt, ap);
+	va_end(ap);
+	mxspf_buf_putc(&ev->trace, '\n');
+}
+
+/* set_str - replace an owned verdict string */
+static void
+set_str(struct mxspf_eval *ev, char **dst, const char *s, size_t len)
+{
+	free(*dst);
+	*dst = mxspf__memdup(s, len);
+	if (*dst == NULL)
+		ev->err = MXSPF_ENOMEM;
+}
+
+/* finish - end the evaluation with a result */
+static void
+finish(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why)
+{
+	ev->v.result = r;
+	ev->v.reason = why;
+	ev->phase = PH_DONE;
+}
+
+/* fail_eval - end with perm/temperror (they propagate through every
+ * include and redirect to the top, s5.2) and a problem text */
+static void __attribute__((format(printf, 4, 5)))
+fail_eval(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why,
+    const char *fmt, ...)
+{
+	struct mxspf_buf b;
+	va_list ap;
+
+	mxspf_buf_init(&b, 1024);
+	va_start(ap, fmt);
+	mxspf_buf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	if (b.err == MXSPF_ENOMEM)
+		ev->err = MXSPF_ENOMEM;
+	set_str(ev, &ev->s_problem, mxspf_buf_cstr(&b), b.len);
+	mxspf_buf_free(&b);
+	tracef(ev, "%s: %s", mxspf_result_name(r), ev->s_problem ?
+	    ev->s_problem : "");
+	finish(ev, r, why);
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+/* valid_name - a domain that can be queried: 1..253 octets after
+ * dropping one trailing dot, labels of 1..63 octets; multi_label also
+ * requires two labels and no domain literal (s4.3) */
+static bool
+valid_name(const char *p, size_t len, bool multi_label)
+{
+	size_t i, lab = 0, labels = 1;
+
+	if (len > 0 && p[len - 1] == '.')
+		len--;
+	if (len == 0 || len > MXSPF_MAX_NAME)
+		return false;
+	if (multi_label && p[0] == '[')
+		return false;
+	for (i = 0; i < len; i++) {
+		if (p[i] == '.') {
+			if (lab == 0)
+				return false;
+			lab = 0;
+			labels++;
+		} else if (++lab > MXSPF_MAX_LABEL) {
+			return false;
+		}
+	}
+	return lab > 0 && (!multi_label || labels >= 2);
+}
+
+/* name_eq - case-insensitive equality ignoring one trailing dot */
+static bool
+name_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	if (alen != blen)
+		return false;
+	for (i = 0; i < alen; i++)
+		if (mxspf__ascii_lower((unsigned char)a[i]) !=
+		    mxspf__ascii_lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+/* ---- the query table ------------------------------------------------ */
+
+/* slot_free - release a slot and its answer */
+static void
+slot_free(struct slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->txt != NULL)
+			free(s->txt[i]);
+		if (s->names != NULL)
+			free(s->names[i]);
+	}
+	free(s->txt);
+	free(s->txtlen);
+	free(s->names);
+	free(s->addrs);
+	free((char *)s->q.name);
+	free(s);
+}
+
+/* find_slot - the slot for (name, type), or NULL */
+static struct slot *
+find_slot(struct mxspf_eval *ev, const char *name, size_t len, uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nslots; i++) {
+		struct slot *s = ev->slots[i];
+
+		if (s->q.type == type && name_eq(s->q.name,
+		    strlen(s->q.name), name, len))
+			return s;
+	}
+	return NULL;
+}
+
+/* need - the answer for (name, type): the slot when answered, else NULL
+ * after making sure the query exists (ev->err set on failure) */
+static struct slot *
+need(struct mxspf_eval *ev, const char *name, uint16_t type)
+{
+	size_t len = strlen(name);
+	struct slot *s = find_slot(ev, name, len, type);
+
+	if (s != NULL)
+		return s->state == SLOT_DONE ? s : NULL;
+	if (ev->nslots >= MXSPF_MAX_QUERIES) {
+		ev->err = MXSPF_ELIMIT;
+		return NULL;
+	}
+	if (ev->nslots == ev->capslots) {
+		size_t ncap = ev->capslots ? ev->capslots * 2 : 16;
+		struct slot **ns = mxspf__realloc(ev->slots,
+		    ncap * sizeof(*ns));
+
+		if (ns == NULL) {
+			ev->err = MXSPF_ENOMEM;
+			return NULL;
+		}
+		ev->slots = ns;
+		ev->capslots = ncap;
+	}
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	s = mxspf__calloc(1, sizeof(*s));
+	if (s == NULL || (s->q.name = mxspf__memdup(name, len)) == NULL) {
+		free(s);
+		ev->err = MXSPF_ENOMEM;
+		return NULL;
+	}
+	s->q.id = (uint32_t)ev->nslots + 1;
+	s->q.type = type;
+	s->state = SLOT_NEW;
+	ev->slots[ev->nslots++] = s;
+	ev->v.queries++;
+	return NULL;
+}
+
+/* addr_type - the address record type that matches the client */
+static uint16_t
+addr_type(const struct mxspf_eval *ev)
+{
+	return ev->ip.family == 4 ? MXSPF_RR_A : MXSPF_RR_AAAA;
+}
+
+/* rev_name - the in-addr.arpa / ip6.arpa name of the client into b */
+static void
+rev_name(const struct mxspf_eval *ev, struct mxspf_buf *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	mxspf_buf_reset(b);
+	if (ev->ip.family == 4) {
+		mxspf_buf_appendf(b, "%u.%u.%u.%u.in-addr.arpa", ev->ip.b[3],
+		    ev->ip.b[2], ev->ip.b[1], ev->ip.b[0]);
+		return;
+	}
+	for (i = 15; i >= 0; i--)
+		mxspf_buf_appendf(b, "%c.%c.", hex[ev->ip.b[i] & 0xf],
+		    hex[ev->ip.b[i] >> 4]);
+	mxspf_buf_puts(b, "ip6.arpa");
+}
+
+/* dns_failed - true for TIMEOUT and SERVFAIL */
+static bool
+dns_failed(const struct slot *s)
+{
+	return s->status == MXSPF_DNS_TIMEOUT ||
+	    s->status == MXSPF_DNS_SERVFAIL;
+}
+
+/* is_void - an answer with no records (NXDOMAIN, NODATA, empty OK) */
+static bool
+is_void(const struct slot *s)
+{
+	return !dns_failed(s) && (s->status != MXSPF_DNS_OK || s->n == 0);
+}
+
+/* ---- limits --------------------------------------------------------- */
+
+/* count_term - count a DNS-querying term; false once over the limit */
+static bool
+count_term(struct mxspf_eval *ev, struct frame *f)
+{
+	if (f->counted)
+		return true;
+	f->counted = true;
+	if (++ev->v.dns_terms > ev->cfg->max_dns_terms) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_LIMIT,
+		    "more than %zu DNS-querying terms (RFC 7208 4.6.4)",
+		    ev->cfg->max_dns_terms);
+		return false;
+	}
+	return true;
+}
+
+/* void_lookup - count a void lookup; false once over the limit */
+static bool
+void_lookup(struct mxspf_eval *ev)
+{
+	if (++ev->v.void_lookups > ev->cfg->max_void_lookups) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_LIMIT,
+		    "more than %zu void DNS lookups (RFC 7208 4.6.4)",
+		    ev->cfg->max_void_lookups);
+		return false;
+	}
+	return true;
+}
+
+/* ---- validated names (s5.5, %{p}) ----------------------------------- */
+
+/* resolve_ptr - compute the validated names of the client once:
+ * PTR, then the addresses of at most max_ptr_names names */
+static enum step_rc
+resolve_ptr(struct mxspf_eval *ev)
+{
+	struct slot *p, *a;
+	size_t i, n;
+	bool wait = false;
+
+	if (ev->ptr == PTR_DONE)
+		return R_CONT;
+	rev_name(ev, &ev->tmp);
+	if (ev->tmp.err != 0) {
+		ev->err = MXSPF_ENOMEM;
+		return R_WAIT;
+	}
+	if ((p = need(ev, mxspf_buf_cstr(&ev->tmp), MXSPF_RR_PTR)) == NULL)
+		return R_WAIT;
+	n = p->status == MXSPF_DNS_OK ? p->n : 0;
+	ev->ptr_void = is_void(p);
+	if (n > ev->cfg->max_ptr_names)
+		n = ev->cfg->max_ptr_names;	/* s4.6.4: ignore the rest */
+	for (i = 0; i < n; i++) {
+		if (!valid_name(p->names[i], strlen(p->names[i]), false))
+			continue;
+		if (need(ev, p->names[i], addr_type(ev)) == NULL)
+			wait = true;
+	}
+	if (wait)
+		return R_WAIT;
+	ev->valid = mxspf__calloc(n ? n : 1, sizeof(char *));
+	if (ev->valid == NULL) {
+		ev->err = MXSPF_ENOMEM;
+		return R_WAIT;
+	}
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		if (!valid_name(p->names[i], strlen(p->names[i]), false))
+			continue;
+		a = need(ev, p->names[i], addr_type(ev));
+		if (a == NULL || a->status != MXSPF_DNS_OK)
+			continue;
+		for (j = 0; j < a->n; j++) {
+			if (mxspf__addr_match(&ev->ip, &a->addrs[j], 128)) {
+				ev->valid[ev->nvalid++] = p->names[i];
+				break;
+			}
+		}
+	}
+	ev->ptr = PTR_DONE;
+	tracef(ev, "validated names of the client: %zu", ev->nvalid);
+	return R_CONT;
+}
+
+/* subdomain_of - true when name equals dom or ends in "." dom */
+static bool
+subdomain_of(const char *name, const char *dom)
+{
+	size_t nl = strlen(name), dl = strlen(dom);
+
+	if (nl > 0 && name[nl - 1] == '.')
+		nl--;
+	if (dl > 0 && dom[dl - 1] == '.')
+		dl--;
+	if (name_eq(name, nl, dom, dl))
+		return true;
+	return nl > dl && name[nl - dl - 1] == '.' &&
+	    name_eq(name + nl - dl, dl, dom, dl);
+}
+
+/* pick_ptr - the %{p} value for domain (s7.3) */
+static const char *
+pick_ptr(const struct mxspf_eval *ev, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nvalid; i++)
+		if (name_eq(ev->valid[i], strlen(ev->valid[i]), domain,
+		    strlen(domain)))
+			return ev->valid[i];
+	for (i = 0; i < ev->nvalid; i++)
+		if (subdomain_of(ev->valid[i], domain))
+			return ev->valid[i];
+	return ev->nvalid > 0 ? ev->valid[0] : "unknown";
+}
+
+/* ---- macro expansion ------------------------------------------------ */
+
+/* expand - expand p[0..len) for domain into ev->tmp, resolving %{p}
+ * first when it is used.  @return R_CONT with *ok, or R_WAIT */
+static enum step_rc
+expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
+    unsigned flags, bool *ok)
+{
+	struct mxspf_macro_env env;
+
+	if (mxspf__macro_uses(p, len, 'p') && resolve_ptr(ev) == R_WAIT)
+		return R_WAIT;
+	memset(&env, 0, sizeof(env));
+	env.sender = ev->sender;
+	env.local = ev->local;
+	env.sender_domain = ev->sender_domain;
+	env.domain = domain;
+	env.ip = &ev->ip;
+	env.helo = ev->helo;
+	env.ptr = ev->ptr == PTR_DONE ? pick_ptr(ev, domain) : NULL;
+	env.receiver = ev->cfg->receiver;
+	env.now = 0;
+	*ok = mxspf__macro_expand(p, len, flags, &env, &ev->tmp) == 0;
+	if (ev->tmp.err == MXSPF_ENOMEM)
+		ev->err = MXSPF_ENOMEM;
+	return R_CONT;
+}
+
+/* term_target - expand the current term's target domain once */
+static enum step_rc
+term_target(struct mxspf_eval *ev, struct frame *f, size_t off, size_t len)
+{
+	bool ok;
+
+	if (f->target != NULL)
+		return R_CONT;
+	if (len == 0) {
+		f->target = mxspf__strdup(f->domain);
+		ok = true;
+	} else {
+		if (expand(ev, f->domain, f->rec->text + off, len,
+		    MXSPF_MACRO_DOMAIN, &ok) == R_WAIT)
+			return R_WAIT;
+		f->target = mxspf__strdup(mxspf_buf_cstr(&ev->tmp));
+	}
+	if (f->target == NULL) {
+		ev->err = MXSPF_ENOMEM;
+		return R_WAIT;
+	}
+	f->target_ok = ok && valid_name(f->target, strlen(f->target), false);
+	if (!f->target_ok)
+		tracef(ev, "target '%.100s' is not a valid domain name",
+		    f->target);
+	return R_CONT;
+}
+
+/* ---- mechanisms ----------------------------------------------------- */
+
+enum match { M_NO, M_YES, M_WAIT, M_END };
+
+/* match_addrs - true when any address of s matches the client */
+static bool
+match_addrs(const struct mxspf_eval *ev, const struct slot *s,
+    const struct mxspf__term *t)
+{
+	size_t i;
+
+	if (s->status != MXSPF_DNS_OK)
+		return false;
+	for (i = 0; i < s->n; i++)
+		if (mxspf__addr_match(&ev->ip, &s->addrs[i],
+		    ev->ip.family == 4 ? t->cidr4 : t->cidr6))
+			return true;
+	return false;
+}
+
+/* lookup_checked - need() plus the common DNS-failure and void rules of
+ * a mechanism's first lookup */
+static enum match
+lookup_checked(struct mxspf_eval *ev, const char *name, uint16_t type,
+    struct slot **out)
+{
+	struct slot *s = need(ev, name, type);
+
+	if (s == NULL)
+		return M_WAIT;
+	tracef(ev, "lookup %s %.100s: %s, %zu record(s)",
+	    mxspf_rrtype_name(type), name, mxspf_dns_status_name(s->status),
+	    s->status == MXSPF_DNS_OK ? s->n : 0);
+	if (dns_failed(s)) {
+		fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
+		    "DNS %s for %s %.100s", mxspf_dns_status_name(s->status),
+		    mxspf_rrtype_name(type), name);
+		return M_END;
+	}
+	if (is_void(s))
+		return void_lookup(ev) ? M_NO : M_END;
+	*out = s;
+	return M_YES;
+}
+
+/* mech_mx - the mx mechanism (s5.4) */
+static enum match
+mech_mx(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
+{
+	struct slot *mx, *a;
+	size_t i;
+	bool wait = false, err = false;
+	enum match m;
+
+	/* need() is idempotent: re-entry finds the same slots. */
+	mx = need(ev, f->target, MXSPF_RR_MX);
+	if (mx == NULL)
+		return M_WAIT;
+	if (dns_failed(mx) || is_void(mx)) {
+		m = lookup_checked(ev, f->target, MXSPF_RR_MX, &mx);
+		return m == M_YES ? M_NO : m;
+	}
+	if (mx->n > ev->cfg->max_mx_names) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_LIMIT,
+		    "%.100s has %zu MX records, more than %zu (RFC 7208 "
+		    "4.6.4)", f->target, mx->n, ev->cfg->max_mx_names);
+		return M_END;
+	}
+	for (i = 0; i < mx->n; i++) {
+		if (!valid_name(mx->names[i], strlen(mx->names[i]), false))
+			continue;
+		if (need(ev, mx->names[i], addr_type(ev)) == NULL)
+			wait = true;
+	}
+	if (wait)
+		return M_WAIT;
+	tracef(ev, "lookup MX %.100s: %zu exchange(s)", f->target, mx->n);
+	for (i = 0; i < mx->n; i++) {
+		if (!valid_name(mx->names[i], strlen(mx->names[i]), false))
+			continue;
+		a = need(ev, mx->names[i], addr_type(ev));
+		if (dns_failed(a))
+			err = true;
+		else if (match_addrs(ev, a, t))
+			return M_YES;
+	}
+	if (err) {
+		fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
+		    "DNS failure resolving the MX hosts of %.100s", f->target);
+		return M_END;
+	}
+	return M_NO;
+}
+
+/* mech_ptr - the ptr mechanism (s5.5) */
+static enum match
+mech_ptr(struct mxspf_eval *ev, struct frame *f)
+{
+	size_t i;
+
+	if (resolve_ptr(ev) == R_WAIT)
+		return M_WAIT;
+	if (ev->ptr_void && !void_lookup(ev))
+		return M_END;
+	for (i = 0; i < ev->nvalid; i++)
+		if (subdomain_of(ev->valid[i], f->target))
+			return M_YES;
+	return M_NO;
+}
+
+/* mech_include - the include mechanism (s5.2): push, then map */
+static enum match
+mech_include(struct mxspf_eval *ev, struct frame *f)
+{
+	struct frame *c;
+
+	if (f->child_done) {
+		switch (f->child_result) {
+		case MXSPF_PASS:
+			return M_YES;
+		case MXSPF_FAIL:
+		case MXSPF_SOFTFAIL:
+		case MXSPF_NEUTRAL:
+			return M_NO;
+		default:	/* errors end the evaluation in the child */
+			return M_END;
+		}
+	}
+	if (!f->target_ok) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_INCLUDE_NONE,
+		    "include target '%.100s' is not a valid domain",
+		    f->target);
+		return M_END;
+	}
+	if (ev->depth >= MXSPF_MAX_DEPTH) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_LIMIT,
+		    "include/redirect nesting deeper than %d",
+		    MXSPF_MAX_DEPTH);
+		return M_END;
+	}
+	c = &ev->frames[ev->depth++];
+	memset(c, 0, sizeof(*c));
+	c->domain = mxspf__strdup(f->target);
+	if (c->domain == NULL)
+		ev->err = MXSPF_ENOMEM;
+	c->include = true;
+	c->state = F_FETCH;
+	tracef(ev, "include %.100s", f->target);
+	return M_WAIT;
+}
+
+/* eval_term - one mechanism of f's record */
+static enum match
+eval_term(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
+{
+	struct slot *s = NULL;
+	enum match m;
+
+	if (t->mech == MXSPF_MECH_ALL)
+		return M_YES;
+	if (t->mech == MXSPF_MECH_IP4 || t->mech == MXSPF_MECH_IP6)
+		return mxspf__addr_match(&ev->ip, &t->net,
+		    t->mech == MXSPF_MECH_IP4 ? t->cidr4 : t->cidr6) ?
+		    M_YES : M_NO;
+	if (!count_term(ev, f))
+		return M_END;
+	if (term_target(ev, f, t->ds_off, t->ds_len) == R_WAIT)
+		return M_WAIT;
+	if (t->mech == MXSPF_MECH_INCLUDE)
+		return mech_include(ev, f);
+	if (!f->target_ok)
+		return M_NO;	/* no such name can exist */
+	switch (t->mech) {
+	case MXSPF_MECH_A:
+		m = lookup_checked(ev, f->target, addr_type(ev), &s);
+		return m == M_YES ? (match_addrs(ev, s, t) ? M_YES : M_NO) : m;
+	case MXSPF_MECH_EXISTS:
+		return lookup_checked(ev, f->target, MXSPF_RR_A, &s);
+	case MXSPF_MECH_MX:
+		return mech_mx(ev, f, t);
+	case MXSPF_MECH_PTR:
+		return mech_ptr(ev, f);
+	default:
+		return M_NO;
+	}
+}
+
+/* ---- frames --------------------------------------------------------- */
+
+/* frame_clear - release a frame's storage */
+static void
+frame_clear(struct frame *f)
+{
+	free(f->domain);
+	free(f->target);
+	mxspf__record_unref(f->rec);
+	memset(f, 0, sizeof(*f));
+}
+
+/* next_term - move f to its next mechanism */
+static void
+next_term(struct frame *f)
+{
+	f->pc++;
+	f->counted = false;
+	f->child_done = false;
+	free(f->target);
+	f->target = NULL;
+	f->target_ok = false;
+}
+
+/* frame_done - f produced a result (match or default): return it to the
+ * including frame, or end the evaluation at the top */
+static void
+frame_done(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why)
+{
+	struct frame *f = &ev->frames[ev->depth - 1];
+
+	tracef(ev, "%.100s: %s", f->domain, mxspf_result_name(r));
+	if (ev->depth > 1) {
+		struct frame *p = &ev->frames[ev->depth - 2];
+
+		frame_clear(f);
+		ev->depth--;
+		p->child_done = true;
+		p->child_result = r;
+		return;
+	}
+	ev->v.result = r;
+	ev->v.reason = why;
+	if (r == MXSPF_FAIL) {
+		ev->exp_rec = f->rec;
+		mxspf__record_ref(f->rec);
+		ev->exp_domain = mxspf__strdup(f->domain);
+		if (ev->exp_domain == NULL)
+			ev->err = MXSPF_ENOMEM;
+		ev->phase = PH_EXPLAIN;
+	} else {
+		ev->phase = PH_DONE;
+	}
+}
+
+/* prefetch - speculatively ask for the first lookup of later terms, never
+ * more than the DNS-term budget left */
+static void
+prefetch(struct mxspf_eval *ev, struct frame *f)
+{
+	const struct mxspf__record *r = f->rec;
+	size_t i, budget;
+	bool ok;
+
+	f->prefetched = true;
+	if (!ev->cfg->speculative || ev->v.dns_terms >= ev->cfg->max_dns_terms)
+		return;
+	budget = ev->cfg->max_dns_terms - ev->v.dns_terms;
+	for (i = 0; i <= r->nterms && budget > 0 && ev->err == 0; i++) {
+		size_t off, len;
+		uint16_t type;
+
+		if (i == r->nterms) {
+			if (!r->has_redirect)
+				break;
+			off = r->redir_off;
+			len = r->redir_len;
+			type = MXSPF_RR_TXT;
+		} else {
+			const struct mxspf__term *t = &r->terms[i];
+
+			if (t->mech == MXSPF_MECH_ALL)
+				break;
+			if (!mxspf__mech_queries_dns(t->mech))
+				continue;
+			budget--;
+			if (t->mech == MXSPF_MECH_PTR)
+				continue;	/* PTR needs no target */
+			off = t->ds_off;
+			len = t->ds_len;
+			type = t->mech == MXSPF_MECH_INCLUDE ? MXSPF_RR_TXT :
+			    t->mech == MXSPF_MECH_MX ? MXSPF_RR_MX :
+			    t->mech == MXSPF_MECH_EXISTS ? MXSPF_RR_A :
+			    addr_type(ev);
+		}
+		if (len == 0) {
+			(void)need(ev, f->domain, type);
+			continue;
+		}
+		if (mxspf__macro_uses(r->text + off, len, 'p'))
+			continue;
+		(void)expand(ev, f->domain, r->text + off, len,
+		    MXSPF_MACRO_DOMAIN, &ok);
+		if (ok && valid_name(mxspf_buf_cstr(&ev->tmp), ev->tmp.len,
+		    false))
+			(void)need(ev, mxspf_buf_cstr(&ev->tmp), type);
+	}
+}
+
+/* do_redirect - the end of f's terms: follow redirect= or end neutral */
+static enum step_rc
+do_redirect(struct mxspf_eval *ev, struct frame *f)
+{
+	const struct mxspf__record *r = f->rec;
+	char *target;
+	bool include;
+
+	if (!r->has_redirect) {
+		tracef(ev, "no mechanism matched");
+		frame_done(ev, MXSPF_NEUTRAL, MXSPF_WHY_DEFAULT);
+		return R_CONT;
+	}
+	if (!count_term(ev, f))
+		return R_CONT;
+	if (term_target(ev, f, r->redir_off, r->redir_len) == R_WAIT)
+		return R_WAIT;
+	if (!f->target_ok) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_REDIRECT_NONE,
+		    "redirect target '%.100s' is not a valid domain",
+		    f->target);
+		return R_CONT;
+	}
+	tracef(ev, "redirect=%.100s", f->target);
+	target = f->target;
+	include = f->include;
+	f->target = NULL;
+	frame_clear(f);
+	f->domain = target;
+	f->include = include;
+	f->redirected = true;
+	f->state = F_FETCH;
+	return R_CONT;
+}
+
+/* step_terms - evaluate f's mechanisms from f->pc */
+static enum step_rc
+step_terms(struct mxspf_eval *ev, struct frame *f)
+{
+	const struct mxspf__term *t;
+	enum match m;
+
+	if (!f->prefetched)
+		prefetch(ev, f);
+	if (f->pc == f->rec->nterms)
+		return do_redirect(ev, f);
+	t = &f->rec->terms[f->pc];
+	m = eval_term(ev, f, t);
+	switch (m) {
+	case M_WAIT:
+		return (ev->depth > 0 && &ev->frames[ev->depth - 1] != f) ?
+		    R_CONT : R_WAIT;
+	case M_END:
+		return R_CONT;
+	case M_NO:
+		tracef(ev, "%.*s: no match", (int)t->len, f->rec->text + t->off);
+		next_term(f);
+		return R_CONT;
+	case M_YES:
+		break;
+	}
+	tracef(ev, "%.*s: match", (int)t->len, f->rec->text + t->off);
+	if (ev->depth == 1) {
+		set_str(ev, &ev->s_mechanism, f->rec->text + t->off, t->len);
+		set_str(ev, &ev->s_mech_domain, f->domain, strlen(f->domain));
+		ev->v.mech_offset = t->off;
+	}
+	frame_done(ev, t->qual, MXSPF_WHY_MECHANISM);
+	return R_CONT;
+}
+
+/* select_record - pick the one SPF record of a TXT answer (s4.5) */
+static enum step_rc
+select_record(struct mxspf_eval *ev, struct frame *f, const struct slot *s)
+{
+	size_t i, found = 0, which = 0, err_off = 0;
+	struct mxspf_buf why;
+	int rc;
+
+	for (i = 0; s->status == MXSPF_DNS_OK && i < s->n; i++) {
+		if (mxspf__record_is_spf(s->txt[i], s->txtlen[i])) {
+			found++;
+			which = i;
+		}
+	}
+	if (found == 0) {
+		if (!f->include && !f->redirected) {
+			tracef(ev, "no SPF record at %.100s", f->domain);
+			set_str(ev, &ev->s_problem, "no SPF record", 13);
+			finish(ev, MXSPF_NONE, MXSPF_WHY_NO_RECORD);
+		} else {
+			fail_eval(ev, MXSPF_PERMERROR, f->include ?
+			    MXSPF_WHY_INCLUDE_NONE : MXSPF_WHY_REDIRECT_NONE,
+			    "%s target %.100s has no SPF record",
+			    f->include ? "include" : "redirect", f->domain);
+		}
+		return R_CONT;
+	}
+	if (found > 1) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_MULTIPLE,
+		    "%.100s has %zu SPF records", f->domain, found);
+		return R_CONT;
+	}
+	mxspf_buf_init(&why, 512);
+	rc = mxspf__ctx_record(ev->ctx, s->txt[which], s->txtlen[which],
+	    &f->rec, &why, &err_off);
+	if (rc == MXSPF_ENOMEM || why.err == MXSPF_ENOMEM) {
+		ev->err = MXSPF_ENOMEM;
+	} else if (rc != 0) {
+		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_SYNTAX,
+		    "syntax error in the record of %.100s: %s", f->domain,
+		    mxspf_buf_cstr(&why));
+		ev->v.mech_offset = err_off;
+	} else {
+		tracef(ev, "record of %.100s: %.*s", f->domain,
+		    (int)(f->rec->len > 300 ? 300 : f->rec->len),
+		    f->rec->text);
+		f->state = F_TERMS;
+	}
+	mxspf_buf_free(&why);
+	return R_CONT;
+}
+
+/* fetch_record - look up and select f's record */
+static enum step_rc
+fetch_record(struct mxspf_eval *ev, struct frame *f)
+{
+	struct slot *s = need(ev, f->domain, MXSPF_RR_TXT);
+
+	if (s == NULL)
+		return R_WAIT;
+	tracef(ev, "lookup TXT %.100s: %s, %zu record(s)", f->domain,
+	    mxspf_dns_status_name(s->status),
+	    s->status == MXSPF_DNS_OK ? s->n : 0);
+	if (dns_failed(s)) {
+		fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
+		    "DNS %s for TXT %.100s", mxspf_dns_status_name(s->status),
+		    f->domain);
+		return R_CONT;
+	}
+	return select_record(ev, f, s);
+}
+
+/* ---- explanation (s6.2) ---------------------------------------------- */
+
+/* set_default_exp - the configured or built-in explanation */
+static void
+set_default_exp(struct mxspf_eval *ev)
+{
+	const char *d = ev->cfg->default_exp ? ev->cfg->default_exp :
+	    DEFAULT_EXPLANATION;
+	size_t bad;
+	const char *why;
+	bool ok = false;
+
+	if (mxspf__macro_check(d, strlen(d), MXSPF_MACRO_EXP, &bad, &why) == 0)
+		(void)expand(ev, ev->exp_domain, d, strlen(d), MXSPF_MACRO_EXP,
+		    &ok);
+	if (ok)
+		set_str(ev, &ev->s_explanation, mxspf_buf_cstr(&ev->tmp),
+		    ev->tmp.len);
+	else
+		set_str(ev, &ev->s_explanation, d, strlen(d));
+	ev->phase = PH_DONE;
+}
+
+/* explain - fetch and expand the exp= text of the failing record; any
+ * problem falls back to the default explanation */
+static enum step_rc
+explain(struct mxspf_eval *ev)
+{
+	const struct mxspf__record *r = ev->exp_rec;
+	struct slot *s;
+	const char *why;
+	size_t bad;
+	bool ok;
+	char *name;
+
+	if (r == NULL || !r->has_exp) {
+		set_default_exp(ev);
+		return R_CONT;
+	}
+	if (expand(ev, ev->exp_domain, r->text + r->exp_off, r->exp_len,
+	    MXSPF_MACRO_DOMAIN, &ok) == R_WAIT)
+		return R_WAIT;
+	if (!ok || !valid_name(mxspf_buf_cstr(&ev->tmp), ev->tmp.len, false)) {
+		set_default_exp(ev);
+		return R_CONT;
+	}
+	name = mxspf__strdup(mxspf_buf_cstr(&ev->tmp));
+	if (name == NULL) {
+		ev->err = MXSPF_ENOMEM;
+		return R_WAIT;
+	}
+	s = need(ev, name, MXSPF_RR_TXT);
+	if (s == NULL) {
+		free(name);
+		return R_WAIT;
+	}
+	tracef(ev, "lookup TXT %.100s (exp): %s, %zu record(s)", name,
+	    mxspf_dns_status_name(s->status),
+	    s->status == MXSPF_DNS_OK ? s->n : 0);
+	free(name);
+	if (s->status != MXSPF_DNS_OK || s->n != 1 ||
+	    mxspf__macro_check(s->txt[0], s->txtlen[0], MXSPF_MACRO_EXP,
+	    &bad, &why) != 0) {
+		set_default_exp(ev);
+		return R_CONT;
+	}
+	if (expand(ev, ev->exp_domain, s->txt[0], s->txtlen[0],
+	    MXSPF_MACRO_EXP, &ok) == R_WAIT)
+		return R_WAIT;
+	if (!ok || ev->tmp.len > MXSPF_MAX_EXPLANATION) {
+		set_default_exp(ev);
+		return R_CONT;
+	}
+	set_str(ev, &ev->s_explanation, mxspf_buf_cstr(&ev->tmp), ev->tmp.len);
+	ev->phase = PH_DONE;
+	return R_CONT;
+}
+
+/* ---- driving -------------------------------------------------------- */
+
+/* run - advance until done or waiting for an answer */
+static int
+run(struct mxspf_eval *ev)
+{
+	while (ev->phase != PH_DONE) {
+		enum step_rc rc;
+
+		if (ev->phase == PH_EXPLAIN) {
+			rc = explain(ev);
+		} else {
+			struct frame *f = &ev->frames[ev->depth - 1];
+
+			rc = f->state == F_FETCH ? fetch_record(ev, f) :
+			    step_terms(ev, f);
+		}
+		if (ev->err == MXSPF_ELIMIT) {
+			ev->err = 0;
+			fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_LIMIT,
+			    "more than %d DNS queries", MXSPF_MAX_QUERIES);
+		}
+		if (ev->err != 0)
+			return ev->err;
+		if (rc == R_WAIT)
+			return MXSPF_STEP_QUERY;
+	}
+	return MXSPF_STEP_DONE;
+}
+
+/* split_sender - set sender, local-part and domain of the identity */
+static int
+split_sender(struct mxspf_eval *ev, const struct mxspf_request *req)
+{
+	const char *s = req->sender != NULL ? req->sender : "";
+	const char *at;
+	struct mxspf_buf b;
+
+	mxspf_buf_init(&b, MXSPF_MAX_IDENTITY);
+	if (req->identity == MXSPF_ID_HELO || s[0] == '\0') {
+		mxspf_buf_puts(&b, "postmaster@");
+		mxspf_buf_puts(&b, ev->helo);
+	} else if ((at = strrchr(s, '@')) == NULL) {
+		mxspf_buf_puts(&b, "postmaster@");
+		mxspf_buf_puts(&b, s);
+	} else if (at == s) {
+		mxspf_buf_puts(&b, "postmaster");
+		mxspf_buf_puts(&b, s);
+	} else {
+		mxspf_buf_puts(&b, s);
+	}
+	if (b.err != 0) {
+		int err = b.err == MXSPF_ENOMEM ? MXSPF_ENOMEM : MXSPF_EINVAL;
+
+		mxspf_buf_free(&b);
+		return err;
+	}
+	ev->sender = mxspf_buf_steal(&b);
+	if (ev->sender == NULL)
+		return MXSPF_ENOMEM;
+	at = strrchr(ev->sender, '@');
+	ev->local = mxspf__memdup(ev->sender, (size_t)(at - ev->sender));
+	ev->sender_domain = mxspf__strdup(at + 1);
+	ev->identity = mxspf__strdup(req->identity == MXSPF_ID_HELO ?
+	    ev->helo : (s[0] != '\0' ? s : ev->sender));
+	if (ev->local == NULL || ev->sender_domain == NULL ||
+	    ev->identity == NULL)
+		return MXSPF_ENOMEM;
+	return 0;
+}
+
+int
+mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
+    const struct mxspf_request *req)
+{
+	struct mxspf_eval *ev;
+	const char *helo;
+	int rc;
+
+	*out = NULL;
+	if (ctx == NULL || req == NULL || (req->client.family != 4 &&
+	    req->client.family != 6))
+		return MXSPF_EINVAL;
+	helo = req->helo != NULL ? req->helo : "";
+	if (strlen(helo) > MXSPF_MAX_IDENTITY || (req->sender != NULL &&
+	    strlen(req->sender) > MXSPF_MAX_IDENTITY))
+		return MXSPF_EINVAL;
+	ev = mxspf__calloc(1, sizeof(*ev));
+	if (ev == NULL)
+		return MXSPF_ENOMEM;
+	ev->ctx = ctx;
+	ev->cfg = &ctx->cfg;
+	ev->ip = req->client;
+	mxspf_buf_init(&ev->trace, MXSPF_MAX_TRACE);
+	mxspf_buf_init(&ev->tmp, MXSPF_MAX_MACRO_OUT);
+	ctx->evals++;
+	ev->helo = mxspf__strdup(helo);
+	if (ev->helo == NULL) {
+		mxspf_eval_free(ev);
+		return MXSPF_ENOMEM;
+	}
+	if ((rc = split_sender(ev, req)) != 0) {
+		mxspf_eval_free(ev);
+		return rc;
+	}
+	ev->s_domain = mxspf__strdup(ev->sender_domain);
+	ev->frames[0].domain = mxspf__strdup(ev->sender_domain);
+	if (ev->s_domain == NULL || ev->frames[0].domain == NULL) {
+		mxspf_eval_free(ev);
+		return MXSPF_ENOMEM;
+	}
+	ev->depth = 1;
+	ev->frames[0].state = F_FETCH;
+	ev->phase = PH_EVAL;
+	if (ev->cfg->trace) {
+		char ip[64];
+
+		(void)mxspf_addr_format(&ev->ip, ip, sizeof(ip));
+		tracef(ev, "check_host(%s, %.253s, %.300s)", ip,
+		    ev->sender_domain, ev->sender);
+	}
+	if (!valid_name(ev->sender_domain, strlen(ev->sender_domain), true)) {
+		tracef(ev, "'%.100s' is not a valid multi-label domain",
+		    ev->sender_domain);
+		set_str(ev, &ev->s_problem, "invalid domain", 14);
+		finish(ev, MXSPF_NONE, MXSPF_WHY_BAD_DOMAIN);
+	}
+	*out = ev;
+	return 0;
+}
+
+int
+mxspf_eval_step(struct mxspf_eval *ev)
+{
+	size_t i;
+	int rc;
+
+	if (ev->err != 0)
+		return ev->err;
+	rc = run(ev);
+	if (rc != MXSPF_STEP_QUERY)
+		return rc;
+	for (i = 0; i < ev->nslots; i++)
+		if (ev->slots[i]->state != SLOT_DONE)
+			return MXSPF_STEP_QUERY;
+	/* Waiting with nothing outstanding would hang the driver. */
+	fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
+	    "internal error: evaluation stalled");
+	return MXSPF_STEP_DONE;
+}
+
+const struct mxspf_query *
+mxspf_eval_next_query(struct mxspf_eval *ev)
+{
+	while (ev->handout < ev->nslots) {
+		struct slot *s = ev->slots[ev->handout++];
+
+		if (s->state == SLOT_NEW) {
+			s->state = SLOT_SENT;
+			return &s->q;
+		}
+	}
+	return NULL;
+}
+
+/* store_answer - validate and copy the records of an answer */
+static int
+store_answer(struct slot *s, const struct mxspf_answer *a)
+{
+	size_t i, n = a->count > MXSPF_MAX_RRS ? MXSPF_MAX_RRS : a->count;
+	struct mxspf_buf b;
+	uint16_t pref;
+	int bad = 0;
+
+	if (n == 0)
+		return 0;
+	if (a->rdata == NULL || a->rdlen == NULL)
+		return -1;
+	if (s->q.type == MXSPF_RR_A || s->q.type == MXSPF_RR_AAAA) {
+		if ((s->addrs = mxspf__calloc(n, sizeof(*s->addrs))) == NULL)
+			return MXSPF_ENOMEM;
+	} else if (s->q.type == MXSPF_RR_TXT) {
+		if ((s->txt = mxspf__calloc(n, sizeof(char *))) == NULL ||
+		    (s->txtlen = mxspf__calloc(n, sizeof(size_t))) == NULL)
+			return MXSPF_ENOMEM;
+	} else if ((s->names = mxspf__calloc(n, sizeof(char *))) == NULL) {
+		return MXSPF_ENOMEM;
+	}
+	mxspf_buf_init(&b, MXSPF_MAX_RECORD);
+	for (i = 0; i < n && bad == 0; i++) {
+		const uint8_t *p = a->rdata[i];
+		size_t len = a->rdlen[i];
+
+		mxspf_buf_reset(&b);
+		switch (s->q.type) {
+		case MXSPF_RR_A:
+		case MXSPF_RR_AAAA:
+			bad = mxspf__rdata_addr(p, len, s->q.type,
+			    &s->addrs[i]);
+			break;
+		case MXSPF_RR_TXT:
+			bad = mxspf__rdata_txt(p, len, &b);
+			break;
+		case MXSPF_RR_MX:
+			bad = mxspf__rdata_mx(p, len, &pref, &b);
+			break;
+		default:
+			bad = mxspf__rdata_ptr(p, len, &b);
+			break;
+		}
+		if (bad == 0 && s->q.type == MXSPF_RR_TXT) {
+			/* NUL bytes are kept: the length is the buffer's. */
+			s->txtlen[i] = b.len;
+			s->txt[i] = mxspf_buf_steal(&b);
+		} else if (bad == 0 && s->names != NULL) {
+			s->names[i] = mxspf_buf_steal(&b);
+		}
+		s->n = i + 1;
+		if (bad == 0 && s->q.type == MXSPF_RR_TXT &&
+		    s->txt[i] == NULL)
+			bad = MXSPF_ENOMEM;
+		if (bad == 0 && s->names != NULL && s->names[i] == NULL)
+			bad = MXSPF_ENOMEM;
+	}
+	mxspf_buf_free(&b);
+	return bad;
+}
+
+int
+mxspf_eval_answer(struct mxspf_eval *ev, uint32_t id,
+    const struct mxspf_answer *ans)
+{
+	struct slot *s;
+	int rc = 0;
+
+	if (ev == NULL || ans == NULL)
+		return MXSPF_EINVAL;
+	if (id == 0 || id > ev->nslots)
+		return MXSPF_ENOENT;
+	s = ev->slots[id - 1];
+	if (s->state == SLOT_DONE)
+		return MXSPF_ENOENT;
+	s->state = SLOT_DONE;
+	s->status = ans->status;
+	if ((unsigned)ans->status > MXSPF_DNS_TIMEOUT)
+		s->status = MXSPF_DNS_SERVFAIL;
+	if (s->status == MXSPF_DNS_OK)
+		rc = store_answer(s, ans);
+	if (rc == MXSPF_ENOMEM) {
+		ev->err = MXSPF_ENOMEM;
+		return rc;
+	}
+	if (rc != 0) {
+		/* Malformed RDATA: treat as a DNS failure (defer). */
+		tracef(ev, "malformed %s answer for %.100s",
+		    mxspf_rrtype_name(s->q.type), s->q.name);
+		s->status = MXSPF_DNS_SERVFAIL;
+	}
+	return 0;
+}
+
+void
+mxspf_eval_abort(struct mxspf_eval *ev)
+{
+	if (ev->phase == PH_DONE)
+		return;
+	fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DEADLINE,
+	    "no answer within the deadline");
+	ev->err = 0;
+}
+
+const struct mxspf_verdict *
+mxspf_eval_verdict(const struct mxspf_eval *ev)
+{
+	struct mxspf_eval *e = (struct mxspf_eval *)ev;
+
+	e->v.identity = ev->identity;
+	e->v.domain = ev->s_domain;
+	e->v.mechanism = ev->v.reason == MXSPF_WHY_MECHANISM ?
+	    ev->s_mechanism : NULL;
+	e->v.mech_domain = ev->v.reason == MXSPF_WHY_MECHANISM ?
+	    ev->s_mech_domain : NULL;
+	e->v.problem = (ev->v.result == MXSPF_PERMERROR ||
+	    ev->v.result == MXSPF_TEMPERROR || ev->v.result == MXSPF_NONE) ?
+	    ev->s_problem : NULL;
+	e->v.explanation = ev->v.result == MXSPF_FAIL ? ev->s_explanation :
+	    NULL;
+	return &ev->v;
+}
+
+const char *
+mxspf_eval_trace(const struct mxspf_eval *ev)
+{
+	return mxspf_buf_cstr(&ev->trace);
+}
+
+void
+mxspf_eval_free(struct mxspf_eval *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; i < ev->nslots; i++)
+		slot_free(ev->slots[i]);
+	free(ev->slots);
+	for (i = 0; i < MXSPF_MAX_DEPTH; i++)
+		frame_clear(&ev->frames[i]);
+	free(ev->valid);
+	mxspf__record_unref(ev->exp_rec);
+	free(ev->exp_domain);
+	free(ev->sender);
+	free(ev->local);
+	free(ev->sender_domain);
+	free(ev->helo);
+	free(ev->identity);
+	free(ev->s_mechanism);
+	free(ev->s_mech_domain);
+	free(ev->s_problem);
+	free(ev->s_explanation);
+	free(ev->s_domain);
+	mxspf_buf_free(&ev->trace);
+	mxspf_buf_free(&ev->tmp);
+	ev->ctx->evals--;
+	free(ev);
+}
+
+int
+mxspf_eval_run(struct mxspf_eval *ev, mxspf_resolve_fn fn, void *arg)
+{
+	for (;;) {
+		const struct mxspf_query *q;
+		int rc = mxspf_eval_step(ev);
+
+		if (rc != MXSPF_STEP_QUERY)
+			return rc < 0 ? rc : 0;
+		while ((q = mxspf_eval_next_query(ev)) != NULL) {
+			fn(arg, ev, q);
+			if (ev->slots[q->id - 1]->state != SLOT_DONE) {
+				/* A synchronous resolver must answer. */
+				mxspf_eval_abort(ev);
+				return 0;
+			}
+		}
+	}
+}

@@ -1,0 +1,35 @@
+/* lib/rdata.h - bounds-checked parsers of wire-format RDATA (private).
+ * Every function reads only p[0..len) and fails with -1 on short or
+ * malformed data; the answer is then treated as a DNS failure.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MXSPF_RDATA_H
+#define MXSPF_RDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxspf/mxspf.h"
+#include "buf.h"
+
+/* mxspf__rdata_txt - join a TXT RDATA's character-strings into out */
+int mxspf__rdata_txt(const uint8_t *p, size_t len, struct mxspf_buf *out);
+
+/* mxspf__rdata_name - read the uncompressed wire name at p[*off..len) into
+ * out as presentation text without the final dot ("" for the root);
+ * advances *off.  Compression pointers are rejected. */
+int mxspf__rdata_name(const uint8_t *p, size_t len, size_t *off,
+    struct mxspf_buf *out);
+
+/* mxspf__rdata_mx - preference and exchange of an MX RDATA */
+int mxspf__rdata_mx(const uint8_t *p, size_t len, uint16_t *pref,
+    struct mxspf_buf *out);
+
+/* mxspf__rdata_ptr - the name of a PTR RDATA (exactly one name) */
+int mxspf__rdata_ptr(const uint8_t *p, size_t len, struct mxspf_buf *out);
+
+/* mxspf__rdata_addr - an A (type 1, 4 bytes) or AAAA (28, 16 bytes) */
+int mxspf__rdata_addr(const uint8_t *p, size_t len, uint16_t type,
+    struct mxspf_addr *out);
+
+#endif
