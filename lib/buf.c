@@ -73,7 +73,7 @@ mxspf_buf_puts(struct mxspf_buf *b, const char *s)
 }
 
 void
-mxspf_buf_putc(struct mxspf_buf *b, int c)
+mxspf__buf_putc_slow(struct mxspf_buf *b, int c)
 {
 	char ch = (char)c;
 

@@ -26,13 +26,26 @@ void mxspf_buf_init(struct mxspf_buf *b, size_t max);
 void mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len);
 /* mxspf_buf_puts - append a C string */
 void mxspf_buf_puts(struct mxspf_buf *b, const char *s);
+/* mxspf__buf_putc_slow - mxspf_buf_putc when the buffer must grow */
+void mxspf__buf_putc_slow(struct mxspf_buf *b, int c);
+
 /* mxspf_buf_putc - append one byte */
-void mxspf_buf_putc(struct mxspf_buf *b, int c);
+static inline void
+mxspf_buf_putc(struct mxspf_buf *b, int c)
+{
+	if (b->err == 0 && b->len + 1 < b->cap && b->len < b->max) {
+		b->p[b->len++] = (char)c;
+		b->p[b->len] = '\0';
+		return;
+	}
+	mxspf__buf_putc_slow(b, c);
+}
 /* mxspf_buf_appendf - append printf-formatted text */
 void mxspf_buf_appendf(struct mxspf_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* mxspf_buf_vappendf - va_list form of mxspf_buf_appendf */
-void mxspf_buf_vappendf(struct mxspf_buf *b, const char *fmt, va_list ap);
+void mxspf_buf_vappendf(struct mxspf_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* mxspf_buf_reset - empty the buffer and clear its error */
 void mxspf_buf_reset(struct mxspf_buf *b);
 /* mxspf_buf_truncate - shorten to len bytes (no-op when longer) */

@@ -10,8 +10,9 @@
  * Answers are mapped to struct mxspf_answer without looking into the
  * rdata: the evaluator validates rdata itself.
  *
- * Must not: run a caller's callback from inside a call that returned an
- * error; touch a run or an evaluation after its done callback ran (done
+ * Must not: print (unbound's own log is discarded unless the caller's
+ * options ask for it); run a caller's callback from inside a call that
+ * returned an error; touch a run or an evaluation after its done callback ran (done
  * may free the evaluation); pass a negative length on.
  *
  * SPDX-License-Identifier: BSD-2-Clause
@@ -32,6 +33,8 @@
 #define UB_RCODE_NXDOMAIN 3
 /* Records taken from one answer: a 64 KiB message holds fewer. */
 #define UB_MAX_ANSWER_RRS 65535
+/* A name without local data, under a reserved zone (see ub_configure). */
+#define UB_FINALIZE_NAME "mxspf-finalize.invalid."
 /* A query name after escaping: every octet may become "\DDD". */
 #define UB_MAX_QNAME (4 * (MXSPF_MAX_NAME + 2))
 
@@ -78,6 +81,7 @@ struct mxspf_ub {
 };
 
 static void ub_seterr(char *, size_t, const char *, const char *, int);
+static bool ub_log_option(const char *);
 static int ub_configure(struct mxspf_ub *, const struct mxspf_ub_config *,
     char *, size_t);
 static int ub_qname(const char *, struct mxspf_buf *);
@@ -116,11 +120,21 @@ mxspf_ub_config_init(struct mxspf_ub_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* ub_log_option - does setting this unbound option ask for its log? */
+static bool
+ub_log_option(const char *name)
+{
+	return strcmp(name, "logfile:") == 0 ||
+	    strcmp(name, "use-syslog:") == 0 ||
+	    strcmp(name, "verbosity:") == 0;
+}
+
 /* ub_configure - apply cfg and our fixed options to a fresh ub->ctx */
 static int
 ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
     char *err, size_t errlen)
 {
+	bool logging = false;
 	char zone[32];
 	size_t i;
 	int r;
@@ -189,6 +203,24 @@ ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
 			ub_seterr(err, errlen, "option", cfg->options[i], r);
 			return r;
 		}
+		if (ub_log_option(cfg->options[i]))
+			logging = true;
+	}
+	/* The library never prints: unbound's log goes nowhere unless the
+	 * caller asked for it. */
+	if (!logging && (r = ub_ctx_debugout(ub->ctx, NULL)) != 0) {
+		ub_seterr(err, errlen, "ub_ctx_debugout", NULL, r);
+		return r;
+	}
+	/* Finalize now, so that what unbound checks only when it builds its
+	 * modules (an unreadable trust anchor, say) fails here and not every
+	 * query.  Removing local data that does not exist is the public
+	 * API's way to say "finalize". */
+	if ((r = ub_ctx_data_remove(ub->ctx, UB_FINALIZE_NAME)) != 0) {
+		ub_seterr(err, errlen, cfg->trust_anchor_file != NULL ?
+		    "setup with trust anchor" : "setup",
+		    cfg->trust_anchor_file, r);
+		return r;
 	}
 	return 0;
 }

@@ -32,7 +32,8 @@ enum slot_state { SLOT_NEW, SLOT_SENT, SLOT_DONE };
 
 /* One DNS query and, once answered, its parsed answer. */
 struct slot {
-	struct mxspf_query q;	/* q.name owned */
+	struct mxspf_query q;	/* q.name in the arena */
+	size_t namelen;		/* without a trailing dot */
 	enum slot_state state;
 	enum mxspf_dns_status status;
 	size_t n;		/* records kept */
@@ -64,10 +65,25 @@ enum phase { PH_EVAL, PH_EXPLAIN, PH_DONE };
 enum step_rc { R_CONT, R_WAIT };
 enum ptr_state { PTR_NONE, PTR_DONE };
 
+/* A chunk of the evaluation's arena. */
+struct chunk {
+	struct chunk *next;
+	size_t cap, used;
+	char *data;
+};
+
+#define ARENA_FIRST 4096	/* bytes allocated with the evaluation */
+#define ARENA_CHUNK 8192	/* later chunks, unless one item is larger */
+#define ARENA_MAX (4u << 20)	/* all the memory one evaluation may hold */
+
 struct mxspf_eval {
 	struct mxspf_ctx *ctx;
+	struct chunk first;	/* data follows the struct */
+	struct chunk *cur;	/* the chunk being filled */
+	size_t arena_total;
 	const struct mxspf_config *cfg;
 	struct mxspf_addr ip;
+	int64_t now;		/* for %{t} */
 	char *sender, *local, *sender_domain, *helo, *identity;
 	struct slot **slots;
 	size_t nslots, capslots, handout;
@@ -81,14 +97,22 @@ struct mxspf_eval {
 	struct mxspf__record *exp_rec;	/* record whose exp= applies */
 	char *exp_domain;
 	struct mxspf_verdict v;
-	char *s_mechanism, *s_mech_domain, *s_problem, *s_explanation,
-	    *s_domain;
+	char *s_mechanism, *s_mech_domain, *s_problem, *s_explanation;
 	struct mxspf_buf trace;
 	struct mxspf_buf tmp;	/* scratch for expansions */
 	int err;		/* sticky MXSPF_ENOMEM */
+	bool prefetching;	/* queries made now are speculative */
+	bool traced_end;
 };
 
 static int run(struct mxspf_eval *);
+
+/* TRACE - tracef() without evaluating its arguments when tracing is off */
+#define TRACE(ev, ...) do {						\
+	if ((ev)->cfg->trace)						\
+		tracef((ev), __VA_ARGS__);				\
+} while (0)
+static void prefetch_terms(struct mxspf_eval *, struct frame *);
 
 /* tracef - append one line to the trace when tracing is on */
 static void __attribute__((format(printf, 2, 3)))
@@ -105,6 +129,57 @@ tracef(struct mxspf_eval *ev, const char *fmt, ...)
 	mxspf_buf_vappendf(&ev->trace, fmt, ap);
 	va_end(ap);
 	mxspf_buf_putc(&ev->trace, '\n');
+}
+
+/* arena_alloc - n bytes that live as long as the evaluation; NULL and
+ * ev->err set on failure */
+static void *
+arena_alloc(struct mxspf_eval *ev, size_t n)
+{
+	const size_t align = _Alignof(max_align_t);
+	struct chunk *c = ev->cur;
+	void *p;
+
+	if (n > ARENA_MAX) {
+		ev->err = MXSPF_ELIMIT;
+		return NULL;
+	}
+	n = (n + align - 1) & ~(align - 1);
+	if (c->cap - c->used < n) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+
+		if (ev->arena_total + cap > ARENA_MAX) {
+			ev->err = MXSPF_ELIMIT;
+			return NULL;
+		}
+		c = mxspf__alloc(sizeof(*c) + cap);
+		if (c == NULL) {
+			ev->err = MXSPF_ENOMEM;
+			return NULL;
+		}
+		c->cap = cap;
+		c->used = 0;
+		c->data = (char *)c + sizeof(*c);
+		c->next = ev->cur;
+		ev->cur = c;
+		ev->arena_total += cap;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+/* arena_strndup - a NUL-terminated copy of p[0..len) in the arena */
+static char *
+arena_strndup(struct mxspf_eval *ev, const char *p, size_t len)
+{
+	char *s = arena_alloc(ev, len + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, len);
+		s[len] = '\0';
+	}
+	return s;
 }
 
 /* set_str - replace an owned verdict string */
@@ -143,7 +218,7 @@ fail_eval(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why,
 		ev->err = MXSPF_ENOMEM;
 	set_str(ev, &ev->s_problem, mxspf_buf_cstr(&b), b.len);
 	mxspf_buf_free(&b);
-	tracef(ev, "%s: %s", mxspf_result_name(r), ev->s_problem ?
+	TRACE(ev, "%s: %s", mxspf_result_name(r), ev->s_problem ?
 	    ev->s_problem : "");
 	finish(ev, r, why);
 }
@@ -198,27 +273,8 @@ name_eq(const char *a, size_t alen, const char *b, size_t blen)
 
 /* ---- the query table ------------------------------------------------ */
 
-/* slot_free - release a slot and its answer */
-static void
-slot_free(struct slot *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->txt != NULL)
-			free(s->txt[i]);
-		if (s->names != NULL)
-			free(s->names[i]);
-	}
-	free(s->txt);
-	free(s->txtlen);
-	free(s->names);
-	free(s->addrs);
-	free((char *)s->q.name);
-	free(s);
-}
-
-/* find_slot - the slot for (name, type), or NULL */
+/* find_slot - the slot for (name, type), or NULL; len excludes any
+ * trailing dot */
 static struct slot *
 find_slot(struct mxspf_eval *ev, const char *name, size_t len, uint16_t type)
 {
@@ -227,8 +283,8 @@ find_slot(struct mxspf_eval *ev, const char *name, size_t len, uint16_t type)
 	for (i = 0; i < ev->nslots; i++) {
 		struct slot *s = ev->slots[i];
 
-		if (s->q.type == type && name_eq(s->q.name,
-		    strlen(s->q.name), name, len))
+		if (s->q.type == type && s->namelen == len &&
+		    name_eq(s->q.name, s->namelen, name, len))
 			return s;
 	}
 	return NULL;
@@ -240,7 +296,11 @@ static struct slot *
 need(struct mxspf_eval *ev, const char *name, uint16_t type)
 {
 	size_t len = strlen(name);
-	struct slot *s = find_slot(ev, name, len, type);
+	struct slot *s;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	s = find_slot(ev, name, len, type);
 
 	if (s != NULL)
 		return s->state == SLOT_DONE ? s : NULL;
@@ -250,29 +310,30 @@ need(struct mxspf_eval *ev, const char *name, uint16_t type)
 	}
 	if (ev->nslots == ev->capslots) {
 		size_t ncap = ev->capslots ? ev->capslots * 2 : 16;
-		struct slot **ns = mxspf__realloc(ev->slots,
-		    ncap * sizeof(*ns));
+		struct slot **ns = arena_alloc(ev, ncap * sizeof(*ns));
 
-		if (ns == NULL) {
-			ev->err = MXSPF_ENOMEM;
+		if (ns == NULL)
 			return NULL;
-		}
+		if (ev->nslots > 0)
+			memcpy(ns, ev->slots, ev->nslots * sizeof(*ns));
 		ev->slots = ns;
 		ev->capslots = ncap;
 	}
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	s = mxspf__calloc(1, sizeof(*s));
-	if (s == NULL || (s->q.name = mxspf__memdup(name, len)) == NULL) {
-		free(s);
-		ev->err = MXSPF_ENOMEM;
+	s = arena_alloc(ev, sizeof(*s));
+	if (s == NULL)
 		return NULL;
-	}
+	memset(s, 0, sizeof(*s));
+	if ((s->q.name = arena_strndup(ev, name, len)) == NULL)
+		return NULL;
+	s->namelen = len;
 	s->q.id = (uint32_t)ev->nslots + 1;
 	s->q.type = type;
 	s->state = SLOT_NEW;
 	ev->slots[ev->nslots++] = s;
 	ev->v.queries++;
+	TRACE(ev, "query #%u %s %.253s%s", (unsigned)s->q.id,
+	    mxspf_rrtype_name(type), s->q.name,
+	    ev->prefetching ? " (speculative)" : "");
 	return NULL;
 }
 
@@ -380,11 +441,9 @@ resolve_ptr(struct mxspf_eval *ev)
 	}
 	if (wait)
 		return R_WAIT;
-	ev->valid = mxspf__calloc(n ? n : 1, sizeof(char *));
-	if (ev->valid == NULL) {
-		ev->err = MXSPF_ENOMEM;
+	ev->valid = arena_alloc(ev, (n ? n : 1) * sizeof(char *));
+	if (ev->valid == NULL)
 		return R_WAIT;
-	}
 	for (i = 0; i < n; i++) {
 		size_t j;
 
@@ -401,7 +460,7 @@ resolve_ptr(struct mxspf_eval *ev)
 		}
 	}
 	ev->ptr = PTR_DONE;
-	tracef(ev, "validated names of the client: %zu", ev->nvalid);
+	TRACE(ev, "validated names of the client: %zu", ev->nvalid);
 	return R_CONT;
 }
 
@@ -447,6 +506,15 @@ expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
 {
 	struct mxspf_macro_env env;
 
+	if (memchr(p, '%', len) == NULL && len <= MXSPF_MAX_NAME) {
+		/* No macro: the text is the expansion (the common case). */
+		mxspf_buf_reset(&ev->tmp);
+		mxspf_buf_append(&ev->tmp, p, len);
+		*ok = ev->tmp.err == 0;
+		if (ev->tmp.err == MXSPF_ENOMEM)
+			ev->err = MXSPF_ENOMEM;
+		return R_CONT;
+	}
 	if (mxspf__macro_uses(p, len, 'p') && resolve_ptr(ev) == R_WAIT)
 		return R_WAIT;
 	memset(&env, 0, sizeof(env));
@@ -458,7 +526,7 @@ expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
 	env.helo = ev->helo;
 	env.ptr = ev->ptr == PTR_DONE ? pick_ptr(ev, domain) : NULL;
 	env.receiver = ev->cfg->receiver;
-	env.now = 0;
+	env.now = ev->now;
 	*ok = mxspf__macro_expand(p, len, flags, &env, &ev->tmp) == 0;
 	if (ev->tmp.err == MXSPF_ENOMEM)
 		ev->err = MXSPF_ENOMEM;
@@ -474,21 +542,20 @@ term_target(struct mxspf_eval *ev, struct frame *f, size_t off, size_t len)
 	if (f->target != NULL)
 		return R_CONT;
 	if (len == 0) {
-		f->target = mxspf__strdup(f->domain);
+		f->target = f->domain;
 		ok = true;
 	} else {
 		if (expand(ev, f->domain, f->rec->text + off, len,
 		    MXSPF_MACRO_DOMAIN, &ok) == R_WAIT)
 			return R_WAIT;
-		f->target = mxspf__strdup(mxspf_buf_cstr(&ev->tmp));
+		f->target = arena_strndup(ev, mxspf_buf_cstr(&ev->tmp),
+		    ev->tmp.len);
 	}
-	if (f->target == NULL) {
-		ev->err = MXSPF_ENOMEM;
+	if (f->target == NULL)
 		return R_WAIT;
-	}
 	f->target_ok = ok && valid_name(f->target, strlen(f->target), false);
 	if (!f->target_ok)
-		tracef(ev, "target '%.100s' is not a valid domain name",
+		TRACE(ev, "target '%.100s' is not a valid domain name",
 		    f->target);
 	return R_CONT;
 }
@@ -523,9 +590,6 @@ lookup_checked(struct mxspf_eval *ev, const char *name, uint16_t type,
 
 	if (s == NULL)
 		return M_WAIT;
-	tracef(ev, "lookup %s %.100s: %s, %zu record(s)",
-	    mxspf_rrtype_name(type), name, mxspf_dns_status_name(s->status),
-	    s->status == MXSPF_DNS_OK ? s->n : 0);
 	if (dns_failed(s)) {
 		fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
 		    "DNS %s for %s %.100s", mxspf_dns_status_name(s->status),
@@ -569,7 +633,6 @@ mech_mx(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 	}
 	if (wait)
 		return M_WAIT;
-	tracef(ev, "lookup MX %.100s: %zu exchange(s)", f->target, mx->n);
 	for (i = 0; i < mx->n; i++) {
 		if (!valid_name(mx->names[i], strlen(mx->names[i]), false))
 			continue;
@@ -635,12 +698,10 @@ mech_include(struct mxspf_eval *ev, struct frame *f)
 	}
 	c = &ev->frames[ev->depth++];
 	memset(c, 0, sizeof(*c));
-	c->domain = mxspf__strdup(f->target);
-	if (c->domain == NULL)
-		ev->err = MXSPF_ENOMEM;
+	c->domain = f->target;
 	c->include = true;
 	c->state = F_FETCH;
-	tracef(ev, "include %.100s", f->target);
+	TRACE(ev, "include %.100s", f->target);
 	return M_WAIT;
 }
 
@@ -686,8 +747,6 @@ eval_term(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 static void
 frame_clear(struct frame *f)
 {
-	free(f->domain);
-	free(f->target);
 	mxspf__record_unref(f->rec);
 	memset(f, 0, sizeof(*f));
 }
@@ -699,7 +758,6 @@ next_term(struct frame *f)
 	f->pc++;
 	f->counted = false;
 	f->child_done = false;
-	free(f->target);
 	f->target = NULL;
 	f->target_ok = false;
 }
@@ -711,7 +769,7 @@ frame_done(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why)
 {
 	struct frame *f = &ev->frames[ev->depth - 1];
 
-	tracef(ev, "%.100s: %s", f->domain, mxspf_result_name(r));
+	TRACE(ev, "%.100s: %s", f->domain, mxspf_result_name(r));
 	if (ev->depth > 1) {
 		struct frame *p = &ev->frames[ev->depth - 2];
 
@@ -726,9 +784,7 @@ frame_done(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why)
 	if (r == MXSPF_FAIL) {
 		ev->exp_rec = f->rec;
 		mxspf__record_ref(f->rec);
-		ev->exp_domain = mxspf__strdup(f->domain);
-		if (ev->exp_domain == NULL)
-			ev->err = MXSPF_ENOMEM;
+		ev->exp_domain = f->domain;
 		ev->phase = PH_EXPLAIN;
 	} else {
 		ev->phase = PH_DONE;
@@ -740,11 +796,21 @@ frame_done(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why)
 static void
 prefetch(struct mxspf_eval *ev, struct frame *f)
 {
+
+	f->prefetched = true;
+	ev->prefetching = true;
+	prefetch_terms(ev, f);
+	ev->prefetching = false;
+}
+
+/* prefetch_terms - the body of prefetch() */
+static void
+prefetch_terms(struct mxspf_eval *ev, struct frame *f)
+{
 	const struct mxspf__record *r = f->rec;
 	size_t i, budget;
 	bool ok;
 
-	f->prefetched = true;
 	if (!ev->cfg->speculative || ev->v.dns_terms >= ev->cfg->max_dns_terms)
 		return;
 	budget = ev->cfg->max_dns_terms - ev->v.dns_terms;
@@ -798,7 +864,7 @@ do_redirect(struct mxspf_eval *ev, struct frame *f)
 	bool include;
 
 	if (!r->has_redirect) {
-		tracef(ev, "no mechanism matched");
+		TRACE(ev, "no mechanism matched");
 		frame_done(ev, MXSPF_NEUTRAL, MXSPF_WHY_DEFAULT);
 		return R_CONT;
 	}
@@ -812,7 +878,7 @@ do_redirect(struct mxspf_eval *ev, struct frame *f)
 		    f->target);
 		return R_CONT;
 	}
-	tracef(ev, "redirect=%.100s", f->target);
+	TRACE(ev, "redirect=%.100s", f->target);
 	target = f->target;
 	include = f->include;
 	f->target = NULL;
@@ -844,13 +910,13 @@ step_terms(struct mxspf_eval *ev, struct frame *f)
 	case M_END:
 		return R_CONT;
 	case M_NO:
-		tracef(ev, "%.*s: no match", (int)t->len, f->rec->text + t->off);
+		TRACE(ev, "%.*s: no match", (int)t->len, f->rec->text + t->off);
 		next_term(f);
 		return R_CONT;
 	case M_YES:
 		break;
 	}
-	tracef(ev, "%.*s: match", (int)t->len, f->rec->text + t->off);
+	TRACE(ev, "%.*s: match", (int)t->len, f->rec->text + t->off);
 	if (ev->depth == 1) {
 		set_str(ev, &ev->s_mechanism, f->rec->text + t->off, t->len);
 		set_str(ev, &ev->s_mech_domain, f->domain, strlen(f->domain));
@@ -876,7 +942,7 @@ select_record(struct mxspf_eval *ev, struct frame *f, const struct slot *s)
 	}
 	if (found == 0) {
 		if (!f->include && !f->redirected) {
-			tracef(ev, "no SPF record at %.100s", f->domain);
+			TRACE(ev, "no SPF record at %.100s", f->domain);
 			set_str(ev, &ev->s_problem, "no SPF record", 13);
 			finish(ev, MXSPF_NONE, MXSPF_WHY_NO_RECORD);
 		} else {
@@ -903,7 +969,7 @@ select_record(struct mxspf_eval *ev, struct frame *f, const struct slot *s)
 		    mxspf_buf_cstr(&why));
 		ev->v.mech_offset = err_off;
 	} else {
-		tracef(ev, "record of %.100s: %.*s", f->domain,
+		TRACE(ev, "record of %.100s: %.*s", f->domain,
 		    (int)(f->rec->len > 300 ? 300 : f->rec->len),
 		    f->rec->text);
 		f->state = F_TERMS;
@@ -920,9 +986,6 @@ fetch_record(struct mxspf_eval *ev, struct frame *f)
 
 	if (s == NULL)
 		return R_WAIT;
-	tracef(ev, "lookup TXT %.100s: %s, %zu record(s)", f->domain,
-	    mxspf_dns_status_name(s->status),
-	    s->status == MXSPF_DNS_OK ? s->n : 0);
 	if (dns_failed(s)) {
 		fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
 		    "DNS %s for TXT %.100s", mxspf_dns_status_name(s->status),
@@ -978,20 +1041,12 @@ explain(struct mxspf_eval *ev)
 		set_default_exp(ev);
 		return R_CONT;
 	}
-	name = mxspf__strdup(mxspf_buf_cstr(&ev->tmp));
-	if (name == NULL) {
-		ev->err = MXSPF_ENOMEM;
+	name = arena_strndup(ev, mxspf_buf_cstr(&ev->tmp), ev->tmp.len);
+	if (name == NULL)
 		return R_WAIT;
-	}
 	s = need(ev, name, MXSPF_RR_TXT);
-	if (s == NULL) {
-		free(name);
+	if (s == NULL)
 		return R_WAIT;
-	}
-	tracef(ev, "lookup TXT %.100s (exp): %s, %zu record(s)", name,
-	    mxspf_dns_status_name(s->status),
-	    s->status == MXSPF_DNS_OK ? s->n : 0);
-	free(name);
 	if (s->status != MXSPF_DNS_OK || s->n != 1 ||
 	    mxspf__macro_check(s->txt[0], s->txtlen[0], MXSPF_MACRO_EXP,
 	    &bad, &why) != 0) {
@@ -1040,45 +1095,44 @@ run(struct mxspf_eval *ev)
 	return MXSPF_STEP_DONE;
 }
 
-/* split_sender - set sender, local-part and domain of the identity */
+/* split_sender - set sender, local-part and domain of the identity
+ * (RFC 7208 s4.3: a missing local-part is "postmaster"; the HELO identity
+ * and a null reverse-path use postmaster@<helo>) */
 static int
 split_sender(struct mxspf_eval *ev, const struct mxspf_request *req)
 {
 	const char *s = req->sender != NULL ? req->sender : "";
-	const char *at;
-	struct mxspf_buf b;
+	const char *at, *local, *dom;
+	size_t llen, dlen, slen;
+	char *p;
 
-	mxspf_buf_init(&b, MXSPF_MAX_IDENTITY);
 	if (req->identity == MXSPF_ID_HELO || s[0] == '\0') {
-		mxspf_buf_puts(&b, "postmaster@");
-		mxspf_buf_puts(&b, ev->helo);
+		local = "postmaster";
+		dom = ev->helo;
 	} else if ((at = strrchr(s, '@')) == NULL) {
-		mxspf_buf_puts(&b, "postmaster@");
-		mxspf_buf_puts(&b, s);
-	} else if (at == s) {
-		mxspf_buf_puts(&b, "postmaster");
-		mxspf_buf_puts(&b, s);
+		local = "postmaster";
+		dom = s;
 	} else {
-		mxspf_buf_puts(&b, s);
+		local = at == s ? "postmaster" : s;
+		dom = at + 1;
 	}
-	if (b.err != 0) {
-		int err = b.err == MXSPF_ENOMEM ? MXSPF_ENOMEM : MXSPF_EINVAL;
-
-		mxspf_buf_free(&b);
-		return err;
-	}
-	ev->sender = mxspf_buf_steal(&b);
-	if (ev->sender == NULL)
-		return MXSPF_ENOMEM;
-	at = strrchr(ev->sender, '@');
-	ev->local = mxspf__memdup(ev->sender, (size_t)(at - ev->sender));
-	ev->sender_domain = mxspf__strdup(at + 1);
-	ev->identity = mxspf__strdup(req->identity == MXSPF_ID_HELO ?
-	    ev->helo : (s[0] != '\0' ? s : ev->sender));
-	if (ev->local == NULL || ev->sender_domain == NULL ||
-	    ev->identity == NULL)
-		return MXSPF_ENOMEM;
-	return 0;
+	llen = (local == s) ? (size_t)(strrchr(s, '@') - s) : strlen(local);
+	dlen = strlen(dom);
+	slen = llen + 1 + dlen;
+	ev->local = arena_strndup(ev, local, llen);
+	ev->sender_domain = arena_strndup(ev, dom, dlen);
+	ev->sender = p = arena_alloc(ev, slen + 1);
+	if (ev->local == NULL || ev->sender_domain == NULL || p == NULL)
+		return ev->err;
+	memcpy(p, local, llen);
+	p[llen] = '@';
+	memcpy(p + llen + 1, dom, dlen + 1);
+	if (req->identity == MXSPF_ID_HELO)
+		ev->identity = ev->helo;
+	else
+		ev->identity = s[0] != '\0' ? arena_strndup(ev, s, strlen(s)) :
+		    ev->sender;
+	return ev->identity == NULL ? ev->err : 0;
 }
 
 int
@@ -1087,6 +1141,7 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 {
 	struct mxspf_eval *ev;
 	const char *helo;
+	size_t head;
 	int rc;
 
 	*out = NULL;
@@ -1097,30 +1152,30 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 	if (strlen(helo) > MXSPF_MAX_IDENTITY || (req->sender != NULL &&
 	    strlen(req->sender) > MXSPF_MAX_IDENTITY))
 		return MXSPF_EINVAL;
-	ev = mxspf__calloc(1, sizeof(*ev));
+	/* One allocation holds the evaluation and its first arena chunk. */
+	head = (sizeof(*ev) + _Alignof(max_align_t) - 1) &
+	    ~(_Alignof(max_align_t) - 1);
+	ev = mxspf__alloc(head + ARENA_FIRST);
 	if (ev == NULL)
 		return MXSPF_ENOMEM;
+	memset(ev, 0, sizeof(*ev));
+	ev->first.data = (char *)ev + head;
+	ev->first.cap = ARENA_FIRST;
+	ev->cur = &ev->first;
 	ev->ctx = ctx;
 	ev->cfg = &ctx->cfg;
 	ev->ip = req->client;
+	ev->now = req->now;
 	mxspf_buf_init(&ev->trace, MXSPF_MAX_TRACE);
 	mxspf_buf_init(&ev->tmp, MXSPF_MAX_MACRO_OUT);
 	ctx->evals++;
-	ev->helo = mxspf__strdup(helo);
-	if (ev->helo == NULL) {
-		mxspf_eval_free(ev);
-		return MXSPF_ENOMEM;
-	}
-	if ((rc = split_sender(ev, req)) != 0) {
+	ev->helo = arena_strndup(ev, helo, strlen(helo));
+	if (ev->helo == NULL || (rc = split_sender(ev, req)) != 0) {
+		rc = ev->err != 0 ? ev->err : MXSPF_ENOMEM;
 		mxspf_eval_free(ev);
 		return rc;
 	}
-	ev->s_domain = mxspf__strdup(ev->sender_domain);
-	ev->frames[0].domain = mxspf__strdup(ev->sender_domain);
-	if (ev->s_domain == NULL || ev->frames[0].domain == NULL) {
-		mxspf_eval_free(ev);
-		return MXSPF_ENOMEM;
-	}
+	ev->frames[0].domain = ev->sender_domain;
 	ev->depth = 1;
 	ev->frames[0].state = F_FETCH;
 	ev->phase = PH_EVAL;
@@ -1128,17 +1183,39 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 		char ip[64];
 
 		(void)mxspf_addr_format(&ev->ip, ip, sizeof(ip));
-		tracef(ev, "check_host(%s, %.253s, %.300s)", ip,
+		TRACE(ev, "check_host(%s, %.253s, %.300s)", ip,
 		    ev->sender_domain, ev->sender);
 	}
 	if (!valid_name(ev->sender_domain, strlen(ev->sender_domain), true)) {
-		tracef(ev, "'%.100s' is not a valid multi-label domain",
+		TRACE(ev, "'%.100s' is not a valid multi-label domain",
 		    ev->sender_domain);
 		set_str(ev, &ev->s_problem, "invalid domain", 14);
 		finish(ev, MXSPF_NONE, MXSPF_WHY_BAD_DOMAIN);
 	}
+	if (ev->err != 0) {
+		rc = ev->err;
+		mxspf_eval_free(ev);
+		return rc;
+	}
 	*out = ev;
 	return 0;
+}
+
+/* trace_end - the closing lines of the trace, once */
+static void
+trace_end(struct mxspf_eval *ev)
+{
+	size_t depth = ev->depth;
+
+	if (ev->traced_end)
+		return;
+	ev->traced_end = true;
+	ev->depth = 1;		/* no indentation */
+	TRACE(ev, "result: %s (%s)", mxspf_result_name(ev->v.result),
+	    mxspf_reason_name(ev->v.reason));
+	TRACE(ev, "counts: dns-terms=%zu void-lookups=%zu queries=%zu",
+	    ev->v.dns_terms, ev->v.void_lookups, ev->v.queries);
+	ev->depth = depth;
 }
 
 int
@@ -1150,6 +1227,8 @@ mxspf_eval_step(struct mxspf_eval *ev)
 	if (ev->err != 0)
 		return ev->err;
 	rc = run(ev);
+	if (rc == MXSPF_STEP_DONE)
+		trace_end(ev);
 	if (rc != MXSPF_STEP_QUERY)
 		return rc;
 	for (i = 0; i < ev->nslots; i++)
@@ -1158,6 +1237,7 @@ mxspf_eval_step(struct mxspf_eval *ev)
 	/* Waiting with nothing outstanding would hang the driver. */
 	fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
 	    "internal error: evaluation stalled");
+	trace_end(ev);
 	return MXSPF_STEP_DONE;
 }
 
@@ -1175,67 +1255,80 @@ mxspf_eval_next_query(struct mxspf_eval *ev)
 	return NULL;
 }
 
+/* store_one - validate and copy record i of an answer into the arena;
+ * 0, -1 for malformed RDATA, or a negative MXSPF_E* */
+static int
+store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
+    size_t len)
+{
+	size_t total, off = 0;
+	char *dst;
+
+	switch (s->q.type) {
+	case MXSPF_RR_A:
+	case MXSPF_RR_AAAA:
+		return mxspf__rdata_addr(p, len, s->q.type, &s->addrs[i]);
+	case MXSPF_RR_TXT:
+		if (mxspf__rdata_txt_len(p, len, &total) != 0)
+			return -1;
+		/* An over-long text is kept cut (it then fails to parse),
+		 * so it still counts when records are selected. */
+		if (total > MXSPF_MAX_RECORD)
+			total = MXSPF_MAX_RECORD + 1;
+		if ((dst = arena_alloc(ev, total + 1)) == NULL)
+			return ev->err;
+		if (mxspf__rdata_txt_copy(p, len, dst, total + 1) < 0)
+			return -1;
+		s->txt[i] = dst;
+		s->txtlen[i] = total;
+		return 0;
+	default:
+		if ((dst = arena_alloc(ev, len + 1)) == NULL)
+			return ev->err;
+		if (s->q.type == MXSPF_RR_MX) {
+			if (len < 3)
+				return -1;
+			off = 2;	/* the preference does not matter */
+		}
+		if (mxspf__rdata_name_into(p, len, &off, dst, len + 1) != 0 ||
+		    off != len)
+			return -1;
+		s->names[i] = dst;
+		return 0;
+	}
+}
+
 /* store_answer - validate and copy the records of an answer */
 static int
-store_answer(struct slot *s, const struct mxspf_answer *a)
+store_answer(struct mxspf_eval *ev, struct slot *s,
+    const struct mxspf_answer *a)
 {
 	size_t i, n = a->count > MXSPF_MAX_RRS ? MXSPF_MAX_RRS : a->count;
-	struct mxspf_buf b;
-	uint16_t pref;
-	int bad = 0;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
 	if (a->rdata == NULL || a->rdlen == NULL)
 		return -1;
 	if (s->q.type == MXSPF_RR_A || s->q.type == MXSPF_RR_AAAA) {
-		if ((s->addrs = mxspf__calloc(n, sizeof(*s->addrs))) == NULL)
-			return MXSPF_ENOMEM;
+		if ((s->addrs = arena_alloc(ev, n * sizeof(*s->addrs))) ==
+		    NULL)
+			return ev->err;
 	} else if (s->q.type == MXSPF_RR_TXT) {
-		if ((s->txt = mxspf__calloc(n, sizeof(char *))) == NULL ||
-		    (s->txtlen = mxspf__calloc(n, sizeof(size_t))) == NULL)
-			return MXSPF_ENOMEM;
-	} else if ((s->names = mxspf__calloc(n, sizeof(char *))) == NULL) {
-		return MXSPF_ENOMEM;
+		if ((s->txt = arena_alloc(ev, n * sizeof(char *))) == NULL ||
+		    (s->txtlen = arena_alloc(ev, n * sizeof(size_t))) == NULL)
+			return ev->err;
+	} else if ((s->names = arena_alloc(ev, n * sizeof(char *))) == NULL) {
+		return ev->err;
 	}
-	mxspf_buf_init(&b, MXSPF_MAX_RECORD);
-	for (i = 0; i < n && bad == 0; i++) {
-		const uint8_t *p = a->rdata[i];
-		size_t len = a->rdlen[i];
-
-		mxspf_buf_reset(&b);
-		switch (s->q.type) {
-		case MXSPF_RR_A:
-		case MXSPF_RR_AAAA:
-			bad = mxspf__rdata_addr(p, len, s->q.type,
-			    &s->addrs[i]);
-			break;
-		case MXSPF_RR_TXT:
-			bad = mxspf__rdata_txt(p, len, &b);
-			break;
-		case MXSPF_RR_MX:
-			bad = mxspf__rdata_mx(p, len, &pref, &b);
-			break;
-		default:
-			bad = mxspf__rdata_ptr(p, len, &b);
-			break;
-		}
-		if (bad == 0 && s->q.type == MXSPF_RR_TXT) {
-			/* NUL bytes are kept: the length is the buffer's. */
-			s->txtlen[i] = b.len;
-			s->txt[i] = mxspf_buf_steal(&b);
-		} else if (bad == 0 && s->names != NULL) {
-			s->names[i] = mxspf_buf_steal(&b);
-		}
-		s->n = i + 1;
-		if (bad == 0 && s->q.type == MXSPF_RR_TXT &&
-		    s->txt[i] == NULL)
-			bad = MXSPF_ENOMEM;
-		if (bad == 0 && s->names != NULL && s->names[i] == NULL)
-			bad = MXSPF_ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (a->rdata[i] == NULL && a->rdlen[i] > 0)
+			return -1;
+		rc = store_one(ev, s, i, a->rdata[i], a->rdlen[i]);
+		if (rc == 0)
+			s->n = i + 1;
 	}
-	mxspf_buf_free(&b);
-	return bad;
+	return rc;
 }
 
 int
@@ -1257,14 +1350,26 @@ mxspf_eval_answer(struct mxspf_eval *ev, uint32_t id,
 	if ((unsigned)ans->status > MXSPF_DNS_TIMEOUT)
 		s->status = MXSPF_DNS_SERVFAIL;
 	if (s->status == MXSPF_DNS_OK)
-		rc = store_answer(s, ans);
+		rc = store_answer(ev, s, ans);
 	if (rc == MXSPF_ENOMEM) {
 		ev->err = MXSPF_ENOMEM;
 		return rc;
 	}
+	if (rc == MXSPF_ELIMIT) {
+		/* Answers too big to hold: the evaluation cannot go on. */
+		ev->err = 0;
+		s->n = 0;
+		fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_LIMIT,
+		    "DNS answers exceed %u bytes", ARENA_MAX);
+		rc = 0;
+	}
+	TRACE(ev, "answer #%u %s %.253s: %s, %zu record(s)", (unsigned)id,
+	    mxspf_rrtype_name(s->q.type), s->q.name,
+	    mxspf_dns_status_name(s->status),
+	    s->status == MXSPF_DNS_OK ? s->n : 0);
 	if (rc != 0) {
 		/* Malformed RDATA: treat as a DNS failure (defer). */
-		tracef(ev, "malformed %s answer for %.100s",
+		TRACE(ev, "malformed %s answer for %.100s",
 		    mxspf_rrtype_name(s->q.type), s->q.name);
 		s->status = MXSPF_DNS_SERVFAIL;
 	}
@@ -1279,6 +1384,7 @@ mxspf_eval_abort(struct mxspf_eval *ev)
 	fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DEADLINE,
 	    "no answer within the deadline");
 	ev->err = 0;
+	trace_end(ev);
 }
 
 const struct mxspf_verdict *
@@ -1287,7 +1393,7 @@ mxspf_eval_verdict(const struct mxspf_eval *ev)
 	struct mxspf_eval *e = (struct mxspf_eval *)ev;
 
 	e->v.identity = ev->identity;
-	e->v.domain = ev->s_domain;
+	e->v.domain = ev->sender_domain;
 	e->v.mechanism = ev->v.reason == MXSPF_WHY_MECHANISM ?
 	    ev->s_mechanism : NULL;
 	e->v.mech_domain = ev->v.reason == MXSPF_WHY_MECHANISM ?
@@ -1309,30 +1415,24 @@ mxspf_eval_trace(const struct mxspf_eval *ev)
 void
 mxspf_eval_free(struct mxspf_eval *ev)
 {
+	struct chunk *c, *next;
 	size_t i;
 
 	if (ev == NULL)
 		return;
-	for (i = 0; i < ev->nslots; i++)
-		slot_free(ev->slots[i]);
-	free(ev->slots);
 	for (i = 0; i < MXSPF_MAX_DEPTH; i++)
 		frame_clear(&ev->frames[i]);
-	free(ev->valid);
 	mxspf__record_unref(ev->exp_rec);
-	free(ev->exp_domain);
-	free(ev->sender);
-	free(ev->local);
-	free(ev->sender_domain);
-	free(ev->helo);
-	free(ev->identity);
 	free(ev->s_mechanism);
 	free(ev->s_mech_domain);
 	free(ev->s_problem);
 	free(ev->s_explanation);
-	free(ev->s_domain);
 	mxspf_buf_free(&ev->trace);
 	mxspf_buf_free(&ev->tmp);
+	for (c = ev->cur; c != &ev->first; c = next) {
+		next = c->next;
+		free(c);
+	}
 	ev->ctx->evals--;
 	free(ev);
 }

@@ -193,6 +193,8 @@ mxspf__macro_uses(const char *p, size_t len, int c)
 {
 	size_t o;
 
+	if (memchr(p, '%', len) == NULL)
+		return false;
 	for (o = 0; o + 2 < len; o++) {
 		if (p[o] == '%' && p[o + 1] == '%') {
 			o++;
@@ -213,8 +215,17 @@ put_ip_dotted(const struct mxspf_addr *a, struct mxspf_buf *out)
 	size_t i;
 
 	if (a->family == 4) {
-		mxspf_buf_appendf(out, "%u.%u.%u.%u", a->b[0], a->b[1],
-		    a->b[2], a->b[3]);
+		for (i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+
+			if (i > 0)
+				mxspf_buf_putc(out, '.');
+			if (v >= 100)
+				mxspf_buf_putc(out, '0' + (int)(v / 100));
+			if (v >= 10)
+				mxspf_buf_putc(out, '0' + (int)(v / 10 % 10));
+			mxspf_buf_putc(out, '0' + (int)(v % 10));
+		}
 		return;
 	}
 	/* Upper-case nibbles, as pyspf writes them (suite: v-macro-ip6). */

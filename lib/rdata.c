@@ -99,3 +99,77 @@ mxspf__rdata_addr(const uint8_t *p, size_t len, uint16_t type,
 	}
 	return -1;
 }
+
+int
+mxspf__rdata_txt_len(const uint8_t *p, size_t len, size_t *total)
+{
+	size_t off = 0, sum = 0;
+
+	while (off < len) {
+		size_t n = p[off++];
+
+		if (n > len - off)
+			return -1;
+		sum += n;
+		off += n;
+	}
+	*total = sum;
+	return 0;
+}
+
+int
+mxspf__rdata_txt_copy(const uint8_t *p, size_t len, char *dst, size_t cap)
+{
+	size_t off = 0, out = 0;
+	int rc = 0;
+
+	if (cap == 0)
+		return -1;
+	while (off < len) {
+		size_t n = p[off++], keep = n;
+
+		if (n > len - off)
+			return -1;
+		if (keep > cap - 1 - out) {
+			keep = cap - 1 - out;	/* keep what fits */
+			rc = 1;
+		}
+		memcpy(dst + out, p + off, keep);
+		out += keep;
+		off += n;
+	}
+	dst[out] = '\0';
+	return rc;
+}
+
+int
+mxspf__rdata_name_into(const uint8_t *p, size_t len, size_t *off, char *dst,
+    size_t cap)
+{
+	size_t o = *off, wire = 0, out = 0;
+
+	for (;;) {
+		size_t n;
+
+		if (o >= len)
+			return -1;
+		n = p[o++];
+		wire += n + 1;
+		if (wire > WIRE_NAME_MAX || (n & 0xc0) != 0)
+			return -1;	/* over-long, or a pointer */
+		if (n == 0)
+			break;
+		if (n > len - o || n + 1 >= cap - out)
+			return -1;
+		if (out > 0)
+			dst[out++] = '.';
+		memcpy(dst + out, p + o, n);
+		out += n;
+		o += n;
+	}
+	if (cap == 0)
+		return -1;
+	dst[out] = '\0';
+	*off = o;
+	return 0;
+}

@@ -32,4 +32,20 @@ int mxspf__rdata_ptr(const uint8_t *p, size_t len, struct mxspf_buf *out);
 int mxspf__rdata_addr(const uint8_t *p, size_t len, uint16_t type,
     struct mxspf_addr *out);
 
+
+
+/* mxspf__rdata_txt_len - validate a TXT RDATA and give the length of its
+ * joined strings */
+int mxspf__rdata_txt_len(const uint8_t *p, size_t len, size_t *total);
+
+/* mxspf__rdata_txt_copy - join the strings of a TXT RDATA into dst, which
+ * holds cap bytes (NUL included); validates again.  @return 0, 1 when the
+ * text was cut to fit, -1 for malformed RDATA */
+int mxspf__rdata_txt_copy(const uint8_t *p, size_t len, char *dst,
+    size_t cap);
+
+/* mxspf__rdata_name_into - mxspf__rdata_name() into dst (cap bytes, NUL
+ * added); a name's text is never longer than its wire form */
+int mxspf__rdata_name_into(const uint8_t *p, size_t len, size_t *off,
+    char *dst, size_t cap);
 #endif

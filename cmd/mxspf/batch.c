@@ -4,11 +4,13 @@
  * cannot be evaluated gives "error<TAB>WHY".  With --zone the evaluations
  * run one after the other (the zone answers at once); with libunbound up to
  * --concurrency of them are in flight, driven by poll() on the resolver's
- * descriptor and on standard input, each with its own deadline.
+ * descriptor and on standard input, each with its own deadline; finished
+ * lines wait in a ring (8 per evaluation in flight) until all lines before
+ * them are written.
  * Owns: the line reader (bounded: CLI_MAX_LINE), the ring of slots that
  * puts the answers back into input order.  Must not: let one bad line stop
  * the run, block on input while answers wait, or hold more than
- * --concurrency lines.
+ * 8 x --concurrency lines.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
@@ -23,6 +25,8 @@
 #define READ_CHUNK 65536	/* bytes read at once */
 #define LINE_FIELDS 3		/* IP, SENDER, HELO */
 #define ERR_QUOTE 100		/* bytes of bad input quoted in a reason */
+#define BATCH_RING_FACTOR 8	/* lines held per evaluation in flight, so
+				 * one slow line does not stall the rest */
 
 /* The state of the input. */
 enum in_state {
@@ -43,6 +47,8 @@ struct reader {
 	bool skipping;		/* inside an over-long line */
 };
 
+struct batch;
+
 /* One line of input in the ring. */
 enum slot_state {
 	SLOT_FREE = 0,
@@ -51,6 +57,7 @@ enum slot_state {
 };
 
 struct slot {
+	struct batch *b;
 	enum slot_state state;
 	struct mxspf_eval *ev;		/* NULL for an error line */
 	int err;			/* of the done callback */
@@ -63,7 +70,10 @@ struct batch {
 	struct cli_env *env;
 	struct reader *rd;
 	struct slot *slots;		/* ring of n */
-	size_t n;
+	size_t n;			/* lines held: started or waiting
+					 * to be written in order */
+	size_t running;			/* evaluations in flight */
+	size_t max_running;		/* --concurrency */
 	size_t head;			/* oldest line not yet written */
 	size_t tail;			/* next line number */
 	enum in_state in;
@@ -86,6 +96,7 @@ static int batch_sync(struct cli_env *env, struct reader *rd);
 static void slot_done(void *arg, struct mxspf_eval *ev, int err);
 static void slot_start(struct batch *b, struct slot *s, char *line,
     size_t len, bool toolong);
+static bool batch_room(const struct batch *b);
 static void batch_take(struct batch *b);
 static int batch_flush(struct batch *b);
 static void batch_expire(struct batch *b);
@@ -295,7 +306,7 @@ batch_sync(struct cli_env *env, struct reader *rd)
 			    mxspf_strerror(rc));
 			format_error(&out, mxspf_buf_cstr(&why));
 		} else {
-			rc = cli_eval_sync(env, ev);
+			rc = cli_eval(env, ev);
 			format_verdict(&out, ev, rc);
 			mxspf_eval_free(ev);
 		}
@@ -316,6 +327,7 @@ slot_done(void *arg, struct mxspf_eval *ev, int err)
 	(void)ev;
 	s->state = SLOT_DONE;
 	s->err = err;
+	s->b->running--;
 }
 
 /* slot_start - turn one input line into a running evaluation, or into a
@@ -328,6 +340,7 @@ slot_start(struct batch *b, struct slot *s, char *line, size_t len,
 	struct mxspf_buf why;
 	int rc;
 
+	s->b = b;
 	s->state = SLOT_DONE;
 	s->ev = NULL;
 	s->err = 0;
@@ -344,9 +357,11 @@ slot_start(struct batch *b, struct slot *s, char *line, size_t len,
 	} else {
 		cli_deadline(&s->deadline, b->env->timeout);
 		s->state = SLOT_RUNNING;
+		b->running++;
 		/* done may fire from inside the call already. */
 		rc = mxspf_ub_eval_start(b->env->ub, s->ev, slot_done, s);
 		if (rc != 0) {
+			b->running--;
 			mxspf_eval_free(s->ev);
 			s->ev = NULL;
 			s->state = SLOT_DONE;
@@ -358,6 +373,13 @@ slot_start(struct batch *b, struct slot *s, char *line, size_t len,
 	mxspf_buf_free(&why);
 }
 
+/* batch_room - whether another line may start */
+static bool
+batch_room(const struct batch *b)
+{
+	return b->running < b->max_running && b->tail - b->head < b->n;
+}
+
 /* batch_take - start the buffered lines while the window has room */
 static void
 batch_take(struct batch *b)
@@ -367,7 +389,7 @@ batch_take(struct batch *b)
 	bool toolong;
 	int r;
 
-	while (b->in == IN_MORE && b->tail - b->head < b->n) {
+	while (b->in == IN_MORE && batch_room(b)) {
 		r = reader_next(b->rd, &line, &len, &toolong);
 		if (r == 0) {
 			b->in = IN_NEED;
@@ -442,7 +464,7 @@ batch_wait(struct batch *b)
 		pfd[nfd++].events = POLLIN;
 		timeout = cli_ms_left(&b->slots[b->head % b->n].deadline);
 	}
-	if (b->in == IN_NEED && b->tail - b->head < b->n) {
+	if (b->in == IN_NEED && batch_room(b)) {
 		in_i = (int)nfd;
 		pfd[nfd].fd = b->rd->fd;
 		pfd[nfd++].events = POLLIN;
@@ -479,7 +501,8 @@ batch_async(struct cli_env *env, struct reader *rd, size_t concurrency)
 	memset(&b, 0, sizeof(b));
 	b.env = env;
 	b.rd = rd;
-	b.n = concurrency;
+	b.max_running = concurrency;
+	b.n = concurrency * BATCH_RING_FACTOR;
 	b.in = IN_MORE;
 	b.slots = calloc(b.n, sizeof(*b.slots));
 	if (b.slots == NULL) {

@@ -81,8 +81,7 @@ put_trace(struct mxspf_buf *out, const char *trace)
 		if (nl == NULL)
 			nl = p + strlen(p);
 		mxspf_buf_puts(out, "trace: ");
-		mxspf_buf_put_escaped(out, p, (size_t)(nl - p),
-		    (size_t)(nl - p));
+		cli_put_escaped(out, p, (size_t)(nl - p));
 		mxspf_buf_putc(out, '\n');
 		p = *nl == '\n' ? nl + 1 : nl;
 	}
@@ -136,11 +135,14 @@ check_run(const struct cli_opts *o, struct cli_env *env,
 	int rc, ex;
 
 	if ((rc = mxspf_eval_new(&ev, env->ctx, req)) != 0) {
+		if (rc == MXSPF_EINVAL)
+			return cli_usage("cannot evaluate these arguments: %s",
+			    mxspf_strerror(rc));
 		fprintf(stderr, "mxspf: cannot start the evaluation: %s\n",
 		    mxspf_strerror(rc));
-		return rc == MXSPF_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_INTERNAL;
+		return CLI_EXIT_INTERNAL;
 	}
-	if ((rc = cli_eval_sync(env, ev)) != 0) {
+	if ((rc = cli_eval(env, ev)) != 0) {
 		fprintf(stderr, "mxspf: the evaluation failed: %s\n",
 		    mxspf_strerror(rc));
 		mxspf_eval_free(ev);
@@ -172,10 +174,10 @@ cli_check(const struct cli_opts *o)
 	if (cli_request(&req, o->ip, o->sender, o->helo, o->identity) != 0) {
 		mxspf_buf_init(&msg, 1024);
 		mxspf_buf_put_escaped(&msg, o->ip, strlen(o->ip), 100);
-		fprintf(stderr, "mxspf: --ip: not an IPv4 or IPv6 address: "
-		    "'%s'\n", mxspf_buf_cstr(&msg));
+		ex = cli_usage("--ip: not an IPv4 or IPv6 address: '%s'",
+		    mxspf_buf_cstr(&msg));
 		mxspf_buf_free(&msg);
-		return CLI_EXIT_USAGE;
+		return ex;
 	}
 	if ((ex = cli_env_open(&env, o)) != 0)
 		return ex;

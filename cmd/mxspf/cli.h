@@ -76,13 +76,6 @@ struct cli_env {
 	enum mxspf_identity identity;
 };
 
-/* A deadline for the synchronous driver (struct cli_sync). */
-struct cli_sync {
-	struct cli_env *env;
-	struct timespec deadline;	/* CLOCK_MONOTONIC */
-	bool expired;			/* a query came after the deadline */
-};
-
 /* cli_env_open - build the context and the DNS source from opts; on
  * failure print a message and return an exit code, else 0 */
 int cli_env_open(struct cli_env *env, const struct cli_opts *opts);
@@ -94,17 +87,23 @@ void cli_deadline(struct timespec *ts, unsigned seconds);
 /* cli_ms_left - milliseconds until ts (0 when passed), rounded up and
  * capped to CLI_MAX_WAIT_MS */
 int cli_ms_left(const struct timespec *ts);
-/* cli_eval_sync - run ev to its end with the zone or the synchronous
- * unbound resolver, aborting it (temperror) when a query is needed after
- * the deadline; 0 or a negative MXSPF_E* */
-int cli_eval_sync(struct cli_env *env, struct mxspf_eval *ev);
+/* cli_eval - run ev to its end with the zone or libunbound; when the
+ * deadline (env->timeout from now) passes first, ev ends with temperror
+ * (reason deadline); 0 or a negative MXSPF_E* */
+int cli_eval(struct cli_env *env, struct mxspf_eval *ev);
 
 /* cli_reason - append the one-line reason text of v (unescaped) */
 void cli_reason(struct mxspf_buf *b, const struct mxspf_verdict *v);
-/* cli_put_value - append text on one line: folds ("\n" and the blanks
- * after it) become one space; other bytes outside printable ASCII, and
- * the backslash, become \xNN */
+/* cli_put_value - append text on one line: folds ("\n" or "\r\n" and
+ * the blanks after it) become one space; other bytes outside printable
+ * ASCII become \xNN (the backslash itself stays, so headers stay valid) */
 void cli_put_value(struct mxspf_buf *b, const char *s);
+/* cli_put_escaped - append p[0..len) with bytes outside printable ASCII
+ * as \xNN */
+void cli_put_escaped(struct mxspf_buf *b, const char *p, size_t len);
+/* cli_usage - print "mxspf: MESSAGE", the usage and a hint to stderr;
+ * return CLI_EXIT_USAGE */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_result_exit - the exit code of a result */
 int cli_result_exit(enum mxspf_result r);
 /* cli_request - fill req; 0, or -1 when ip does not parse */

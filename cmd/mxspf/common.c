@@ -1,12 +1,16 @@
 /* cmd/mxspf/common.c - what check and batch share: the context and DNS
- * source of a run, the deadline of the synchronous driver, the reason text
+ * source of a run, running one evaluation to its deadline, the reason text
  * and the one-line escaping of values.
- * Owns: struct cli_env setup and teardown; the rule that every value the
+ * Owns: struct cli_env setup and teardown; the two drivers of one
+ * evaluation (the zone, synchronously; libunbound, asynchronously, so the
+ * deadline holds during a slow query); the rule that every value the
  * tool prints fits on one line (folds become a space, other bytes outside
- * printable ASCII and the backslash become \xNN).  Must not: print results
+ * printable ASCII become \xNN).  Must not: print results
  * (check.c and batch.c do) or exit.
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,11 +18,18 @@
 
 #include "cli.h"
 
+/* The state of eval_ub's one evaluation. */
+struct one_eval {
+	bool done;
+	int err;
+};
+
 static int env_receiver(struct cli_env *env, const struct cli_opts *o);
 static int env_dns(struct cli_env *env, const struct cli_opts *o);
 static bool ts_passed(const struct timespec *ts);
-static void sync_resolve(void *arg, struct mxspf_eval *ev,
-    const struct mxspf_query *q);
+static int eval_zone(struct cli_env *env, struct mxspf_eval *ev);
+static void one_done(void *arg, struct mxspf_eval *ev, int err);
+static int eval_ub(struct cli_env *env, struct mxspf_eval *ev);
 static const char *str_or(const char *s, const char *dflt);
 
 /* env_receiver - set the receiver name and the authserv-id; 0 or 64 */
@@ -29,11 +40,9 @@ env_receiver(struct cli_env *env, const struct cli_opts *o)
 
 	if (o->receiver != NULL) {
 		len = strlen(o->receiver);
-		if (len == 0 || len > CLI_MAX_HOSTNAME) {
-			fprintf(stderr, "mxspf: --receiver must have 1 to %d "
-			    "bytes\n", CLI_MAX_HOSTNAME);
-			return CLI_EXIT_USAGE;
-		}
+		if (len == 0 || len > CLI_MAX_HOSTNAME)
+			return cli_usage("--receiver must have 1 to %d bytes",
+			    CLI_MAX_HOSTNAME);
 		memcpy(env->receiver, o->receiver, len + 1);
 	} else if (gethostname(env->receiver, sizeof(env->receiver)) != 0 ||
 	    env->receiver[0] == '\0') {
@@ -100,9 +109,12 @@ cli_env_open(struct cli_env *env, const struct cli_opts *o)
 	cfg.default_exp = o->default_exp;
 	cfg.receiver = env->receiver;
 	if ((rc = mxspf_ctx_new(&env->ctx, &cfg)) != 0) {
+		if (rc == MXSPF_EINVAL)
+			return cli_usage("bad configuration: %s",
+			    mxspf_strerror(rc));
 		fprintf(stderr, "mxspf: cannot create the context: %s\n",
 		    mxspf_strerror(rc));
-		return rc == MXSPF_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_INTERNAL;
+		return CLI_EXIT_INTERNAL;
 	}
 	if ((rc = env_dns(env, o)) != 0) {
 		cli_env_close(env);
@@ -161,42 +173,84 @@ ts_passed(const struct timespec *ts)
 	    (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
-/* sync_resolve - an mxspf_resolve_fn that enforces the deadline: once it
- * has passed, queries are answered TIMEOUT without being sent */
-static void
-sync_resolve(void *arg, struct mxspf_eval *ev, const struct mxspf_query *q)
+/* eval_zone - run ev to its end against the zone, one query at a time;
+ * a query wanted after the deadline aborts it (temperror, deadline) */
+static int
+eval_zone(struct cli_env *env, struct mxspf_eval *ev)
 {
-	struct cli_sync *s = arg;
-	struct mxspf_answer a;
+	const struct mxspf_query *q;
+	struct timespec deadline;
+	bool asked;
+	int rc;
 
-	if (s->expired || ts_passed(&s->deadline)) {
-		s->expired = true;
-		memset(&a, 0, sizeof(a));
-		a.status = MXSPF_DNS_TIMEOUT;
-		(void)mxspf_eval_answer(ev, q->id, &a);
-		return;
+	cli_deadline(&deadline, env->timeout);
+	for (;;) {
+		if ((rc = mxspf_eval_step(ev)) != MXSPF_STEP_QUERY)
+			return rc < 0 ? rc : 0;
+		asked = false;
+		while ((q = mxspf_eval_next_query(ev)) != NULL) {
+			if (ts_passed(&deadline)) {
+				mxspf_eval_abort(ev);
+				return 0;
+			}
+			mxspf_zone_resolve(env->zone, ev, q);
+			asked = true;
+		}
+		if (!asked) {
+			/* Waiting for answers that will never come. */
+			mxspf_eval_abort(ev);
+			return 0;
+		}
 	}
-	if (s->env->zone != NULL)
-		mxspf_zone_resolve(s->env->zone, ev, q);
-	else
-		mxspf_ub_resolve(s->env->ub, ev, q);
+}
+
+/* one_done - mxspf_ub_done_fn of eval_ub: note the end */
+static void
+one_done(void *arg, struct mxspf_eval *ev, int err)
+{
+	struct one_eval *one = arg;
+
+	(void)ev;
+	one->done = true;
+	one->err = err;
+}
+
+/* eval_ub - run ev to its end through libunbound's asynchronous API, so
+ * that the deadline holds even while a query is outstanding (a blocking
+ * ub_resolve() to a dead server takes many seconds) */
+static int
+eval_ub(struct cli_env *env, struct mxspf_eval *ev)
+{
+	struct one_eval one = { false, 0 };
+	struct timespec deadline;
+	struct pollfd pfd;
+	int rc, ms;
+
+	cli_deadline(&deadline, env->timeout);
+	if ((rc = mxspf_ub_eval_start(env->ub, ev, one_done, &one)) != 0)
+		return rc;
+	while (!one.done) {
+		if ((ms = cli_ms_left(&deadline)) == 0) {
+			/* Calls one_done from inside. */
+			mxspf_ub_eval_stop(env->ub, ev);
+			break;
+		}
+		pfd.fd = mxspf_ub_fd(env->ub);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, ms);
+		if (rc < 0 && errno != EINTR)
+			return MXSPF_EIO;
+		if (rc > 0 && mxspf_ub_process(env->ub) != 0)
+			return MXSPF_EDNS;
+	}
+	return one.err;
 }
 
 int
-cli_eval_sync(struct cli_env *env, struct mxspf_eval *ev)
+cli_eval(struct cli_env *env, struct mxspf_eval *ev)
 {
-	struct cli_sync s;
-	int rc;
-
-	s.env = env;
-	s.expired = false;
-	cli_deadline(&s.deadline, env->timeout);
-	rc = mxspf_eval_run(ev, sync_resolve, &s);
-	/* The evaluation needed DNS after its deadline: whatever it made of
-	 * the TIMEOUT answers, the verdict is temperror (deadline). */
-	if (rc == 0 && s.expired)
-		mxspf_eval_abort(ev);
-	return rc;
+	return env->zone != NULL ? eval_zone(env, ev) : eval_ub(env, ev);
 }
 
 /* str_or - s, or dflt when s is NULL or empty */
@@ -260,8 +314,25 @@ cli_put_value(struct mxspf_buf *b, const char *s)
 		while (s[i] != '\0' && s[i] != '\n' &&
 		    !(s[i] == '\r' && s[i + 1] == '\n'))
 			i++;
-		mxspf_buf_put_escaped(b, s + start, i - start, i - start);
+		cli_put_escaped(b, s + start, i - start);
 	}
+}
+
+void
+cli_put_escaped(struct mxspf_buf *b, const char *p, size_t len)
+{
+	size_t i, start = 0;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)p[i];
+		if (c >= 0x20 && c < 0x7f)
+			continue;
+		mxspf_buf_append(b, p + start, i - start);
+		mxspf_buf_appendf(b, "\\x%02x", c);
+		start = i + 1;
+	}
+	mxspf_buf_append(b, p + start, len - start);
 }
 
 int
@@ -296,5 +367,6 @@ cli_request(struct mxspf_request *req, const char *ip, const char *sender,
 	req->sender = sender;
 	req->helo = helo;
 	req->identity = id;
+	req->now = (int64_t)time(NULL);
 	return 0;
 }

@@ -98,8 +98,6 @@ static const char help_text[] =
     "5 temperror, 6 permerror; 64 usage, 69 setup, 70 internal, 74 I/O.\n"
     "See mxspf(1).\n";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 static const struct opt_def *opt_find(const char *name, size_t len);
 static int parse_count(const char *s, unsigned long max,
     unsigned long *out);
@@ -112,9 +110,8 @@ static int opts_parse(struct cli_opts *o, int argc, char **argv,
 static int opts_check(const struct cli_opts *o, unsigned mode,
     const unsigned *given);
 
-/* usage_error - print a command-line error and the usage; return 64 */
-static int
-usage_error(const char *fmt, ...)
+int
+cli_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -169,7 +166,7 @@ static int
 opt_set_once(const char **slot, const char *val, const char *name)
 {
 	if (*slot != NULL)
-		return usage_error("option --%s given twice", name);
+		return cli_usage("option --%s given twice", name);
 	*slot = val;
 	return 0;
 }
@@ -206,7 +203,7 @@ opt_apply(struct cli_opts *o, const struct opt_def *d, const char *val,
 			o->resolvers = *resolvers;
 		}
 		if (val[0] == '\0')
-			return usage_error("empty --%s", d->name);
+			return cli_usage("empty --%s", d->name);
 		(*resolvers)[o->nresolvers++] = val;
 		return 0;
 	case OPT_EXPLAIN:
@@ -224,23 +221,23 @@ opt_apply(struct cli_opts *o, const struct opt_def *d, const char *val,
 		else if (strcmp(val, "helo") == 0)
 			o->identity = MXSPF_ID_HELO;
 		else
-			return usage_error("--identity must be mailfrom or "
+			return cli_usage("--identity must be mailfrom or "
 			    "helo, not '%s'", val);
 		return 0;
 	case OPT_TIMEOUT:
 		if (parse_count(val, CLI_MAX_TIMEOUT, &n) != 0)
-			return usage_error("--timeout needs a number of "
+			return cli_usage("--timeout needs a number of "
 			    "seconds from 1 to 86400, not '%s'", val);
 		o->timeout = (unsigned)n;
 		return 0;
 	case OPT_CONCURRENCY:
 		if (parse_count(val, CLI_MAX_CONCURRENCY, &n) != 0)
-			return usage_error("--concurrency needs a number from "
+			return cli_usage("--concurrency needs a number from "
 			    "1 to 65536, not '%s'", val);
 		o->concurrency = (size_t)n;
 		return 0;
 	}
-	return usage_error("unhandled option --%s", d->name);
+	return cli_usage("unhandled option --%s", d->name);
 }
 
 /* opts_parse - parse argv[0..argc) (after the command word) into o;
@@ -256,22 +253,22 @@ opts_parse(struct cli_opts *o, int argc, char **argv, unsigned *given)
 	for (i = 0; i < argc; i++) {
 		arg = argv[i];
 		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-			return usage_error("unexpected argument '%s'", arg);
+			return cli_usage("unexpected argument '%s'", arg);
 		eq = strchr(arg + 2, '=');
 		d = opt_find(arg + 2,
 		    eq != NULL ? (size_t)(eq - (arg + 2)) : strlen(arg + 2));
 		if (d == NULL)
-			return usage_error("unknown option '%s'", arg);
+			return cli_usage("unknown option '%s'", arg);
 		val = NULL;
 		if (d->has_arg && eq != NULL)
 			val = eq + 1;
 		else if (d->has_arg && i + 1 < argc)
 			val = argv[++i];
 		else if (d->has_arg)
-			return usage_error("option --%s needs a value",
+			return cli_usage("option --%s needs a value",
 			    d->name);
 		else if (eq != NULL)
-			return usage_error("option --%s takes no value",
+			return cli_usage("option --%s takes no value",
 			    d->name);
 		*given |= 1u << d->id;
 		if ((rc = opt_apply(o, d, val, &resolvers, argc)) != 0)
@@ -290,22 +287,22 @@ opts_check(const struct cli_opts *o, unsigned mode, const unsigned *given)
 	for (i = 0; i < OPT_COUNT; i++) {
 		if ((*given & (1u << opt_table[i].id)) != 0 &&
 		    (opt_table[i].modes & mode) == 0)
-			return usage_error(mode == MODE_BATCH ?
+			return cli_usage(mode == MODE_BATCH ?
 			    "option --%s is not used in batch mode" :
 			    "option --%s is only used in batch mode",
 			    opt_table[i].name);
 	}
 	if (o->zone != NULL && o->nresolvers > 0)
-		return usage_error("%s", "--zone and --resolver exclude each "
+		return cli_usage("%s", "--zone and --resolver exclude each "
 		    "other");
 	if (mode == MODE_CHECK) {
 		if (o->ip == NULL)
-			return usage_error("%s", "check needs --ip");
+			return cli_usage("%s", "check needs --ip");
 		if (o->sender == NULL)
-			return usage_error("%s", "check needs --sender (it "
+			return cli_usage("%s", "check needs --sender (it "
 			    "may be empty: --sender '')");
 		if (o->helo == NULL)
-			return usage_error("%s", "check needs --helo");
+			return cli_usage("%s", "check needs --helo");
 	}
 	return 0;
 }
@@ -319,12 +316,12 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2)
-		return usage_error("%s", "no command given");
+		return cli_usage("%s", "no command given");
 	cmd = argv[1];
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		if (argc > 2)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage("unexpected argument '%s'",
 			    argv[2]);
 		fputs(usage_text, stdout);
 		fputs(help_text, stdout);
@@ -332,7 +329,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		if (argc > 2)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage("unexpected argument '%s'",
 			    argv[2]);
 		printf("mxspf %s\n", MXSPF_VERSION);
 		return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
@@ -346,7 +343,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "batch") == 0)
 		mode = MODE_BATCH;
 	else
-		return usage_error("unknown command '%s'", cmd);
+		return cli_usage("unknown command '%s'", cmd);
 	rc = opts_parse(&o, argc - 2, argv + 2, &given);
 	if (rc == 0 && o.batch) {
 		/* "check --batch" is the batch command. */

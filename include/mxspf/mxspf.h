@@ -186,6 +186,9 @@ struct mxspf_request {
 	const char *sender;	/* MAIL FROM; "" or NULL: null reverse-path */
 	const char *helo;	/* HELO/EHLO name; may be NULL */
 	enum mxspf_identity identity;
+	int64_t now;		/* seconds since the epoch, for %{t} in
+				 * explanations (the evaluator never reads
+				 * the clock); 0 if unknown */
 };
 
 /* Why the result is what it is. */

@@ -1,0 +1,346 @@
+/* tests/unit/test_addr.c - unit tests of lib/addr.c.
+ * Owns: checks of mxspf_addr_parse (IPv4, IPv6, the IPv4-mapped rule of
+ * RFC 7208 s5, invalid text), mxspf__addr_parse_n (strict family, bounded
+ * length), mxspf_addr_format (RFC 5952 text, short buffers) and
+ * mxspf__addr_match (CIDR lengths 0 to 128, clamping, family mismatch).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "mxspf/mxspf.h"
+#include "addr.h"
+
+static void test_parse_v4(void **);
+static void test_parse_v6(void **);
+static void test_parse_mapped(void **);
+static void test_parse_not_mapped(void **);
+static void test_parse_invalid(void **);
+static void test_parse_n(void **);
+static void test_format(void **);
+static void test_format_short(void **);
+static void test_match_v4(void **);
+static void test_match_v6(void **);
+static void test_match_clamp(void **);
+static void test_match_family(void **);
+
+/* addr - parse text that must be valid */
+static struct mxspf_addr
+addr(const char *text)
+{
+	struct mxspf_addr a;
+
+	assert_int_equal(mxspf_addr_parse(text, &a), 0);
+	return a;
+}
+
+/* test_parse_v4 - a dotted quad fills b[0..3], the rest stays zero */
+static void
+test_parse_v4(void **state)
+{
+	static const uint8_t want[16] = { 192, 0, 2, 3 };
+	struct mxspf_addr a;
+
+	(void)state;
+	memset(&a, 0xaa, sizeof(a));
+	assert_int_equal(mxspf_addr_parse("192.0.2.3", &a), 0);
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.b, want, 16);
+	a = addr("0.0.0.0");
+	assert_int_equal(a.family, 4);
+	a = addr("255.255.255.255");
+	assert_int_equal(a.b[0], 255);
+	assert_int_equal(a.b[3], 255);
+}
+
+/* test_parse_v6 - full, compressed and embedded-IPv4 forms */
+static void
+test_parse_v6(void **state)
+{
+	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0xcb, 0x01 };
+	static const uint8_t one[16] = { [15] = 1 };
+	static const uint8_t cafe[16] = { 0xca, 0xfe, 0xba, 0xbe, [15] = 1 };
+	struct mxspf_addr a;
+
+	(void)state;
+	a = addr("2001:db8::cb01");
+	assert_int_equal(a.family, 6);
+	assert_memory_equal(a.b, want, 16);
+	a = addr("2001:0DB8:0000:0000:0000:0000:0000:CB01");
+	assert_int_equal(a.family, 6);
+	assert_memory_equal(a.b, want, 16);
+	a = addr("::1");
+	assert_int_equal(a.family, 6);
+	assert_memory_equal(a.b, one, 16);
+	a = addr("CAFE:BABE::1");
+	assert_memory_equal(a.b, cafe, 16);
+}
+
+/* test_parse_mapped - ::ffff:a.b.c.d (in any spelling) becomes IPv4 */
+static void
+test_parse_mapped(void **state)
+{
+	static const uint8_t want[16] = { 1, 2, 3, 4 };
+	struct mxspf_addr a;
+
+	(void)state;
+	a = addr("::ffff:1.2.3.4");
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.b, want, 16);
+	a = addr("::FFFF:1.2.3.4");
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.b, want, 16);
+	a = addr("::ffff:102:304");
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.b, want, 16);
+	a = addr("0:0:0:0:0:ffff:0102:0304");
+	assert_int_equal(a.family, 4);
+	assert_memory_equal(a.b, want, 16);
+}
+
+/* test_parse_not_mapped - near misses of the mapped prefix stay IPv6 */
+static void
+test_parse_not_mapped(void **state)
+{
+	struct mxspf_addr a;
+
+	(void)state;
+	a = addr("::1.2.3.4");		/* IPv4-compatible, deprecated */
+	assert_int_equal(a.family, 6);
+	assert_int_equal(a.b[12], 1);
+	a = addr("::ffff:0:1.2.3.4");	/* SIIT translated */
+	assert_int_equal(a.family, 6);
+	a = addr("64:ff9b::1.2.3.4");	/* NAT64 */
+	assert_int_equal(a.family, 6);
+	a = addr("1::ffff:1.2.3.4");
+	assert_int_equal(a.family, 6);
+	a = addr("::fffe:1.2.3.4");
+	assert_int_equal(a.family, 6);
+}
+
+/* test_parse_invalid - every malformed text is MXSPF_EINVAL */
+static void
+test_parse_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-1",
+		"01.2.3.4", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4/32", "1..2.3",
+		"::g", "1:2:3:4:5:6:7:8:9", "[::1]", "1:::2", ":::",
+		"2001:db8::cb01%eth0", "::ffff:1.2.3", "::ffff:1.2.3.256",
+		"localhost", "0x7f.0.0.1",
+		"1111:2222:3333:4444:5555:6666:7777:8888:1111:2222:3333:4444:"
+		"5555:6666",
+	};
+	struct mxspf_addr a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (mxspf_addr_parse(bad[i], &a) != MXSPF_EINVAL)
+			fail_msg("'%s' parsed", bad[i]);
+	}
+	assert_int_equal(mxspf_addr_parse(NULL, &a), MXSPF_EINVAL);
+	assert_int_equal(mxspf_addr_parse("1.2.3.4", NULL), MXSPF_EINVAL);
+}
+
+/* test_parse_n - the strict, length-bounded parser: family filter, no
+ * mapping, no reading past len, NUL bytes refused */
+static void
+test_parse_n(void **state)
+{
+	struct mxspf_addr a;
+	char longtext[80];
+
+	(void)state;
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4", 7, 4, &a), 0);
+	assert_int_equal(a.family, 4);
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4", 7, 0, &a), 0);
+	assert_int_equal(a.family, 4);
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4", 7, 6, &a), -1);
+	assert_int_equal(mxspf__addr_parse_n("::1", 3, 4, &a), -1);
+	assert_int_equal(mxspf__addr_parse_n("::1", 3, 6, &a), 0);
+	assert_int_equal(a.family, 6);
+	/* No mapping here: ip6:::ffff:1.2.3.4 is an IPv6 network. */
+	assert_int_equal(mxspf__addr_parse_n("::ffff:1.2.3.4", 14, 6, &a), 0);
+	assert_int_equal(a.family, 6);
+	assert_int_equal(a.b[10], 0xff);
+	assert_int_equal(a.b[12], 1);
+	/* Only len bytes are looked at. */
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4/24", 7, 4, &a), 0);
+	assert_int_equal(a.b[3], 4);
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.45", 7, 4, &a), 0);
+	assert_int_equal(a.b[3], 4);
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4", 6, 4, &a), -1);
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4", 0, 0, &a), -1);
+	assert_int_equal(mxspf__addr_parse_n("1.2.3.4\0", 8, 0, &a), -1);
+	assert_int_equal(mxspf__addr_parse_n("1\0.2.3.4", 8, 0, &a), -1);
+	/* Over-long text is refused before any copy. */
+	memset(longtext, '1', sizeof(longtext));
+	assert_int_equal(mxspf__addr_parse_n(longtext, sizeof(longtext), 0,
+	    &a), -1);
+	assert_int_equal(mxspf__addr_parse_n(longtext, 64, 0, &a), -1);
+}
+
+/* format - format a into a 64-byte buffer */
+static const char *
+format(const char *text)
+{
+	static char out[64];
+	struct mxspf_addr a = addr(text);
+
+	assert_int_equal(mxspf_addr_format(&a, out, sizeof(out)), 0);
+	return out;
+}
+
+/* test_format - dotted quads and RFC 5952 IPv6 text */
+static void
+test_format(void **state)
+{
+	(void)state;
+	assert_string_equal(format("192.0.2.3"), "192.0.2.3");
+	assert_string_equal(format("2001:0DB8:0:0:0:0:0:CB01"),
+	    "2001:db8::cb01");
+	assert_string_equal(format("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+	assert_string_equal(format("::"), "::");
+	assert_string_equal(format("::1"), "::1");
+	assert_string_equal(format("::ffff:1.2.3.4"), "1.2.3.4");
+	assert_string_equal(format("1111:2222:3333:4444:5555:6666:7777:8888"),
+	    "1111:2222:3333:4444:5555:6666:7777:8888");
+}
+
+/* test_format_short - a buffer one byte too small is MXSPF_ELIMIT */
+static void
+test_format_short(void **state)
+{
+	struct mxspf_addr a = addr("192.0.2.3");
+	char out[64];
+
+	(void)state;
+	assert_int_equal(mxspf_addr_format(&a, out, 10), 0);
+	assert_string_equal(out, "192.0.2.3");
+	assert_int_equal(mxspf_addr_format(&a, out, 9), MXSPF_ELIMIT);
+	assert_int_equal(mxspf_addr_format(&a, out, 0), MXSPF_ELIMIT);
+	a = addr("2001:db8::cb01");
+	assert_int_equal(mxspf_addr_format(&a, out, 15), 0);
+	assert_string_equal(out, "2001:db8::cb01");
+	assert_int_equal(mxspf_addr_format(&a, out, 14), MXSPF_ELIMIT);
+	assert_int_equal(mxspf_addr_format(NULL, out, 64), MXSPF_EINVAL);
+	assert_int_equal(mxspf_addr_format(&a, NULL, 64), MXSPF_EINVAL);
+}
+
+/* match - mxspf__addr_match on two texts */
+static bool
+match(const char *a, const char *net, unsigned cidr)
+{
+	struct mxspf_addr x = addr(a), y = addr(net);
+
+	return mxspf__addr_match(&x, &y, cidr);
+}
+
+/* test_match_v4 - prefix lengths 0, 7, 8, 24, 31, 32 */
+static void
+test_match_v4(void **state)
+{
+	(void)state;
+	assert_true(match("192.0.2.3", "10.9.8.7", 0));
+	/* 192 = 1100 0000, 193 = 1100 0001: equal in 7 bits, not in 8. */
+	assert_true(match("192.0.2.3", "193.0.0.0", 7));
+	assert_false(match("192.0.2.3", "193.0.0.0", 8));
+	assert_true(match("192.0.2.3", "192.255.255.255", 8));
+	/* 190 = 1011 1110: differs from 192 in bit 2. */
+	assert_false(match("192.0.2.3", "190.0.0.0", 7));
+	assert_true(match("192.0.2.3", "128.0.0.0", 1));
+	assert_false(match("64.0.0.0", "128.0.0.0", 1));
+	assert_true(match("192.0.2.3", "192.0.2.0", 24));
+	assert_false(match("192.0.3.3", "192.0.2.0", 24));
+	assert_true(match("192.0.2.3", "192.0.2.2", 31));
+	assert_false(match("192.0.2.3", "192.0.2.4", 31));
+	assert_false(match("192.0.2.3", "192.0.2.2", 32));
+	assert_true(match("192.0.2.3", "192.0.2.3", 32));
+	assert_true(match("192.0.2.3", "192.0.2.3", 25));
+	assert_false(match("192.0.2.130", "192.0.2.3", 25));
+}
+
+/* test_match_v6 - prefix lengths 0, 32, 64, 127, 128 */
+static void
+test_match_v6(void **state)
+{
+	(void)state;
+	assert_true(match("2001:db8::cb01", "::", 0));
+	assert_true(match("2001:db8::cb01", "2001:db8:ffff::", 32));
+	assert_false(match("2001:db9::cb01", "2001:db8::", 32));
+	assert_true(match("2001:db8::cb01", "2001:db8::ffff", 64));
+	assert_false(match("2001:db8:0:1::cb01", "2001:db8::", 64));
+	assert_true(match("2001:db8::cb01", "2001:db8::cb00", 127));
+	assert_false(match("2001:db8::cb01", "2001:db8::cb02", 127));
+	assert_false(match("2001:db8::cb01", "2001:db8::cb00", 128));
+	assert_true(match("2001:db8::cb01", "2001:db8::cb01", 128));
+	/* The last bit of a byte: 0x0d = 0000 1101, 0x0c = 0000 1100 differ
+	 * in bit 23 (counting from 0), so /23 matches and /24 does not. */
+	assert_true(match("2001:d00::", "2001:c00::", 23));
+	assert_false(match("2001:d00::", "2001:c00::", 24));
+}
+
+/* test_match_clamp - a CIDR over the family's width is clamped: /33 is
+ * /32 for IPv4 (bytes beyond 4 are ignored), /200 is /128 */
+static void
+test_match_clamp(void **state)
+{
+	struct mxspf_addr a = addr("192.0.2.3"), n = addr("192.0.2.3");
+
+	(void)state;
+	a.b[4] = 0x55;		/* junk past the IPv4 bytes is not compared */
+	n.b[15] = 0x77;
+	assert_true(mxspf__addr_match(&a, &n, 33));
+	assert_true(mxspf__addr_match(&a, &n, 32));
+	assert_true(mxspf__addr_match(&a, &n, 1000));
+	n.b[3] = 2;
+	assert_false(mxspf__addr_match(&a, &n, 33));
+	assert_true(mxspf__addr_match(&a, &n, 31));
+	assert_true(match("2001:db8::cb01", "2001:db8::cb01", 129));
+	assert_true(match("2001:db8::cb01", "2001:db8::cb01", 200));
+	assert_false(match("2001:db8::cb01", "2001:db8::cb00", 129));
+}
+
+/* test_match_family - IPv4 never matches an IPv6 network and back, even
+ * with /0 and the mapped bytes */
+static void
+test_match_family(void **state)
+{
+	struct mxspf_addr v4 = addr("1.2.3.4"), v6;
+
+	(void)state;
+	assert_int_equal(mxspf__addr_parse_n("::ffff:1.2.3.4", 14, 6, &v6), 0);
+	assert_false(mxspf__addr_match(&v4, &v6, 0));
+	assert_false(mxspf__addr_match(&v6, &v4, 0));
+	assert_false(mxspf__addr_match(&v4, &v6, 128));
+	assert_false(match("1.2.3.4", "::", 0));
+	assert_false(match("::", "0.0.0.0", 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_v4),
+		cmocka_unit_test(test_parse_v6),
+		cmocka_unit_test(test_parse_mapped),
+		cmocka_unit_test(test_parse_not_mapped),
+		cmocka_unit_test(test_parse_invalid),
+		cmocka_unit_test(test_parse_n),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_short),
+		cmocka_unit_test(test_match_v4),
+		cmocka_unit_test(test_match_v6),
+		cmocka_unit_test(test_match_clamp),
+		cmocka_unit_test(test_match_family),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
