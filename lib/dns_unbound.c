@@ -286,23 +286,39 @@ mxspf_ub_free(struct mxspf_ub *ub)
 /* ub_qname - turn an evaluator name into unbound's presentation form:
  * dots separate labels and every other octet is literal, so an octet
  * that unbound's parser would read as syntax (a backslash from a macro
- * expansion, say) is written as \DDD and cannot change the name asked */
+ * expansion, say) is written as \DDD and cannot change the name asked.
+ * Empty labels (but one final dot), labels over 63 octets and names
+ * over 253 are refused. @return 0, MXSPF_EINVAL or MXSPF_ENOMEM */
 static int
 ub_qname(const char *name, struct mxspf_buf *b)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)name;
+	size_t i, label = 0;
 
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.')
-			mxspf_buf_putc(b, *p);
+	for (i = 0; p[i] != '\0'; i++) {
+		if (i >= MXSPF_MAX_NAME + 1)
+			return MXSPF_EINVAL;
+		if (p[i] == '.') {
+			if (label == 0)
+				return MXSPF_EINVAL;
+			label = 0;
+			mxspf_buf_putc(b, '.');
+			continue;
+		}
+		if (++label > MXSPF_MAX_LABEL)
+			return MXSPF_EINVAL;
+		if ((p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_')
+			mxspf_buf_putc(b, p[i]);
 		else
-			mxspf_buf_appendf(b, "\\%03u", (unsigned)*p);
+			mxspf_buf_appendf(b, "\\%03u", (unsigned)p[i]);
 	}
-	if (b->len == 0)
-		mxspf_buf_putc(b, '.');
-	return b->err != 0 ? -1 : 0;
+	/* "" is no name; "x." is x; 254 octets with a final dot is fine */
+	if (i == 0 || (i > MXSPF_MAX_NAME && !(i == MXSPF_MAX_NAME + 1 &&
+	    label == 0)))
+		return MXSPF_EINVAL;
+	return b->err != 0 ? MXSPF_ENOMEM : 0;
 }
 
 /* ub_status - the mxspf status of a libunbound result */
@@ -423,7 +439,8 @@ ubq_unlink(struct ubq **list, struct ubq *q)
 }
 
 /* ubq_start - send q's question to unbound and put q on its list.
- * @return 0, MXSPF_ENOMEM or MXSPF_EDNS (q is then not linked) */
+ * @return 0, MXSPF_EINVAL (bad name), MXSPF_ENOMEM or MXSPF_EDNS (q is
+ * then not linked) */
 static int
 ubq_start(struct mxspf_ub *ub, const char *name, uint16_t type,
     struct ubq *q)
@@ -432,8 +449,7 @@ ubq_start(struct mxspf_ub *ub, const char *name, uint16_t type,
 	int r;
 
 	mxspf_buf_init(&qname, UB_MAX_QNAME);
-	if (ub_qname(name, &qname) != 0) {
-		r = qname.err == MXSPF_ENOMEM ? MXSPF_ENOMEM : MXSPF_EDNS;
+	if ((r = ub_qname(name, &qname)) != 0) {
 		mxspf_buf_free(&qname);
 		return r;
 	}

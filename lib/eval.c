@@ -40,6 +40,7 @@ struct slot {
 	char **txt;		/* TXT: joined strings (binary-safe) */
 	size_t *txtlen;
 	char **names;		/* MX exchanges, PTR names */
+	bool *name_ok;		/* names[i] can be queried */
 	struct mxspf_addr *addrs;	/* A, AAAA */
 };
 
@@ -100,6 +101,7 @@ struct mxspf_eval {
 	char *s_mechanism, *s_mech_domain, *s_problem, *s_explanation;
 	struct mxspf_buf trace;
 	struct mxspf_buf tmp;	/* scratch for expansions */
+	struct mxspf_buf scratch[2];	/* the macro expander's */
 	int err;		/* sticky MXSPF_ENOMEM */
 	bool prefetching;	/* queries made now are speculative */
 	bool traced_end;
@@ -264,6 +266,8 @@ name_eq(const char *a, size_t alen, const char *b, size_t blen)
 		blen--;
 	if (alen != blen)
 		return false;
+	if (memcmp(a, b, alen) == 0)
+		return true;	/* the usual case: same spelling */
 	for (i = 0; i < alen; i++)
 		if (mxspf__ascii_lower((unsigned char)a[i]) !=
 		    mxspf__ascii_lower((unsigned char)b[i]))
@@ -434,7 +438,7 @@ resolve_ptr(struct mxspf_eval *ev)
 	if (n > ev->cfg->max_ptr_names)
 		n = ev->cfg->max_ptr_names;	/* s4.6.4: ignore the rest */
 	for (i = 0; i < n; i++) {
-		if (!valid_name(p->names[i], strlen(p->names[i]), false))
+		if (!p->name_ok[i])
 			continue;
 		if (need(ev, p->names[i], addr_type(ev)) == NULL)
 			wait = true;
@@ -447,7 +451,7 @@ resolve_ptr(struct mxspf_eval *ev)
 	for (i = 0; i < n; i++) {
 		size_t j;
 
-		if (!valid_name(p->names[i], strlen(p->names[i]), false))
+		if (!p->name_ok[i])
 			continue;
 		a = need(ev, p->names[i], addr_type(ev));
 		if (a == NULL || a->status != MXSPF_DNS_OK)
@@ -527,6 +531,7 @@ expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
 	env.ptr = ev->ptr == PTR_DONE ? pick_ptr(ev, domain) : NULL;
 	env.receiver = ev->cfg->receiver;
 	env.now = ev->now;
+	env.scratch = ev->scratch;
 	*ok = mxspf__macro_expand(p, len, flags, &env, &ev->tmp) == 0;
 	if (ev->tmp.err == MXSPF_ENOMEM)
 		ev->err = MXSPF_ENOMEM;
@@ -626,7 +631,7 @@ mech_mx(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 		return M_END;
 	}
 	for (i = 0; i < mx->n; i++) {
-		if (!valid_name(mx->names[i], strlen(mx->names[i]), false))
+		if (!mx->name_ok[i])
 			continue;
 		if (need(ev, mx->names[i], addr_type(ev)) == NULL)
 			wait = true;
@@ -634,7 +639,7 @@ mech_mx(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 	if (wait)
 		return M_WAIT;
 	for (i = 0; i < mx->n; i++) {
-		if (!valid_name(mx->names[i], strlen(mx->names[i]), false))
+		if (!mx->name_ok[i])
 			continue;
 		a = need(ev, mx->names[i], addr_type(ev));
 		if (dns_failed(a))
@@ -1168,6 +1173,8 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 	ev->now = req->now;
 	mxspf_buf_init(&ev->trace, MXSPF_MAX_TRACE);
 	mxspf_buf_init(&ev->tmp, MXSPF_MAX_MACRO_OUT);
+	mxspf_buf_init(&ev->scratch[0], MXSPF_MAX_MACRO_OUT);
+	mxspf_buf_init(&ev->scratch[1], MXSPF_MAX_MACRO_OUT);
 	ctx->evals++;
 	ev->helo = arena_strndup(ev, helo, strlen(helo));
 	if (ev->helo == NULL || (rc = split_sender(ev, req)) != 0) {
@@ -1294,6 +1301,7 @@ store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
 		    off != len)
 			return -1;
 		s->names[i] = dst;
+		s->name_ok[i] = valid_name(dst, strlen(dst), false);
 		return 0;
 	}
 }
@@ -1318,7 +1326,8 @@ store_answer(struct mxspf_eval *ev, struct slot *s,
 		if ((s->txt = arena_alloc(ev, n * sizeof(char *))) == NULL ||
 		    (s->txtlen = arena_alloc(ev, n * sizeof(size_t))) == NULL)
 			return ev->err;
-	} else if ((s->names = arena_alloc(ev, n * sizeof(char *))) == NULL) {
+	} else if ((s->names = arena_alloc(ev, n * sizeof(char *))) == NULL ||
+	    (s->name_ok = arena_alloc(ev, n * sizeof(bool))) == NULL) {
 		return ev->err;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -1429,6 +1438,8 @@ mxspf_eval_free(struct mxspf_eval *ev)
 	free(ev->s_explanation);
 	mxspf_buf_free(&ev->trace);
 	mxspf_buf_free(&ev->tmp);
+	mxspf_buf_free(&ev->scratch[0]);
+	mxspf_buf_free(&ev->scratch[1]);
 	for (c = ev->cur; c != &ev->first; c = next) {
 		next = c->next;
 		free(c);

@@ -378,14 +378,21 @@ int
 mxspf__macro_expand(const char *p, size_t len, unsigned flags,
     const struct mxspf_macro_env *env, struct mxspf_buf *out)
 {
-	struct mxspf_buf val, tr;
+	struct mxspf_buf own[2], *val, *tr;
 	size_t o = 0;
 	const char *why;
 	int rc = 0;
 
 	mxspf_buf_reset(out);
-	mxspf_buf_init(&val, MXSPF_MAX_MACRO_OUT);
-	mxspf_buf_init(&tr, MXSPF_MAX_MACRO_OUT);
+	if (env->scratch != NULL) {
+		val = &env->scratch[0];
+		tr = &env->scratch[1];
+	} else {
+		val = &own[0];
+		tr = &own[1];
+		mxspf_buf_init(val, MXSPF_MAX_MACRO_OUT);
+		mxspf_buf_init(tr, MXSPF_MAX_MACRO_OUT);
+	}
 	while (o < len && rc == 0) {
 		struct macro_item it;
 
@@ -404,23 +411,25 @@ mxspf__macro_expand(const char *p, size_t len, unsigned flags,
 			o += 2;
 		} else if (macro_item_parse(p, len, &o, flags, &it, &why) ==
 		    0) {
-			mxspf_buf_reset(&val);
-			mxspf_buf_reset(&tr);
-			letter_value(env, it.letter, &val);
-			transform(&it, mxspf_buf_cstr(&val), val.len, &tr);
+			mxspf_buf_reset(val);
+			mxspf_buf_reset(tr);
+			letter_value(env, it.letter, val);
+			transform(&it, mxspf_buf_cstr(val), val->len, tr);
 			if (it.upper)
-				url_encode(mxspf_buf_cstr(&tr), tr.len, out);
+				url_encode(mxspf_buf_cstr(tr), tr->len, out);
 			else
-				mxspf_buf_append(out, mxspf_buf_cstr(&tr),
-				    tr.len);
-			if (val.err != 0 || tr.err != 0)
+				mxspf_buf_append(out, mxspf_buf_cstr(tr),
+				    tr->len);
+			if (val->err != 0 || tr->err != 0)
 				rc = -1;
 		} else {
 			rc = -1;
 		}
 	}
-	mxspf_buf_free(&val);
-	mxspf_buf_free(&tr);
+	if (env->scratch == NULL) {
+		mxspf_buf_free(val);
+		mxspf_buf_free(tr);
+	}
 	if (rc == 0 && out->err == 0 && (flags & MXSPF_MACRO_DOMAIN) != 0)
 		truncate_domain(out);
 	return (rc != 0 || out->err != 0) ? -1 : 0;

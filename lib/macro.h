@@ -27,6 +27,9 @@ struct mxspf_macro_env {
 	const char *ptr;	/* p: validated name; NULL -> "unknown" */
 	const char *receiver;	/* r; NULL -> "unknown" */
 	int64_t now;		/* t */
+	struct mxspf_buf *scratch;	/* NULL, or two buffers the caller
+					 * keeps between calls (saves two
+					 * allocations per expansion) */
 };
 
 /* mxspf__macro_check - validate p[0..len) as a macro-string of the given

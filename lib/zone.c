@@ -670,8 +670,8 @@ zone_load_txt(struct zone_name *n, yaml_document_t *doc,
 	}
 	if (b.err != 0) {
 		mxspf_buf_free(&b);
-		return zone_fail(err, errlen, val, "TXT record over 65535 bytes",
-		    NULL, 0);
+		return zone_fail(err, errlen, val,
+		    "TXT record over 65535 bytes", NULL, 0);
 	}
 	rc = zone_name_add_rr(n, type, (const uint8_t *)b.p, b.len);
 	if (rc == 0 && also_txt)
@@ -785,8 +785,8 @@ zone_load_rr(struct zone_name *n, yaml_document_t *doc,
 	key = yaml_document_get_node(doc, pair->key);
 	val = yaml_document_get_node(doc, pair->value);
 	if (!zone_scalar(key, &p, &len))
-		return zone_fail(err, errlen, item, "record type is not a string",
-		    NULL, 0);
+		return zone_fail(err, errlen, item,
+		    "record type is not a string", NULL, 0);
 	if (mxspf__strcaseeq_n(p, len, "TXT"))
 		return zone_load_txt(n, doc, val, MXSPF_RR_TXT, false, err,
 		    errlen);
