@@ -23,6 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <yaml.h>
 
 #include <mxspf/mxspf.h>
@@ -77,7 +81,7 @@ struct score {
 	const char *note;
 };
 
-/* Figures published in /work/shared/bench/README.md for this workload,
+/* Figures published with this workload (quoted in bench/README.md),
  * measured on the same class of machine (2 cores).  Used when a peer
  * cannot be run here, and always shown for reference. */
 static const struct {
@@ -125,6 +129,7 @@ static void flat_memory(struct bench *b, size_t millions);
 static bool run_peer(char *const argv[], struct score *s);
 static void print_table(const struct score *ours, const struct score *peers,
     size_t npeers);
+static void print_load(const char *when);
 
 /* usage - print the synopsis and exit 2 */
 static void
@@ -132,7 +137,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: mxspf-bench [-t seconds] [-r runs] [-m millions] "
-	    "[-p passes] [-n]\n"
+	    "[-p passes] [-n] [-S]\n"
 	    "                   [--peers] [--peers-dir dir] workload.yml\n"
 	    "  -t N   each run lasts at least N seconds (default 5)\n"
 	    "  -r N   number of runs; the median is reported (default 5)\n"
@@ -141,6 +146,8 @@ usage(void)
 	    "  -p N   profile mode: exactly N passes over the queries, "
 	    "no timed runs\n"
 	    "  -n     no record cache (record_cache_size 0), for "
+	    "comparison\n"
+	    "  -S     no speculative prefetch (speculative false), for "
 	    "comparison\n"
 	    "  --peers       also run bench/peers/* on the same workload\n"
 	    "  --peers-dir   where pyspf_bench.py lives (default %s)\n",
@@ -570,8 +577,8 @@ flat_memory(struct bench *b, size_t millions)
 	if (millions < 2)
 		printf("  (run -m 2 or more to compare readings)\n");
 	else
-		printf("  %s: RSS moved %+ld kB from the 1st to the %zuth "
-		    "million (%.2f bytes per check)\n",
+		printf("  %s: RSS moved %+ld kB from million 1 to million "
+		    "%zu (%.2f bytes per check)\n",
 		    labs(rss - first) <= BENCH_FLAT_SLACK_KB ? "FLAT" :
 		    "NOT FLAT", rss - first, millions,
 		    (double)(rss - first) * 1024.0 /
@@ -643,35 +650,55 @@ run_peer(char *const argv[], struct score *s)
 	return s->checks_per_sec > 0;
 }
 
-/* print_table - ours against measured peers and published figures */
+/* print_table - ours against measured peers and published figures; the
+ * ratios are ours over theirs, by wall-clock rate and by CPU per check
+ * (the CPU ratio holds up better when other jobs share the machine) */
 static void
 print_table(const struct score *ours, const struct score *peers,
     size_t npeers)
 {
 	size_t i;
 
-	printf("\n%-46s %12s %10s %11s %9s\n", "implementation", "checks/s",
-	    "CPU us/chk", "agreement", "mxspf is");
-	printf("%-46s %12.0f %10.2f %6zu/%-4zu %9s\n", ours->name,
+	printf("\n%-44s %10s %10s %10s %8s %8s\n", "implementation",
+	    "checks/s", "CPU us/chk", "agreement", "x(wall)", "x(CPU)");
+	printf("%-44.44s %10.0f %10.2f %5zu/%-4zu %8s %8s\n", ours->name,
 	    ours->checks_per_sec, ours->cpu_us, ours->agree, ours->total,
-	    "-");
+	    "-", "-");
 	for (i = 0; i < npeers; i++)
-		printf("%-46.46s %12.0f %10.2f %6zu/%-4zu %8.1fx  measured "
-		    "here\n", peers[i].name, peers[i].checks_per_sec,
+		printf("%-44.44s %10.0f %10.2f %5zu/%-4zu %7.1fx %7.1fx "
+		    "measured\n", peers[i].name, peers[i].checks_per_sec,
 		    peers[i].cpu_us, peers[i].agree, peers[i].total,
-		    ours->checks_per_sec / peers[i].checks_per_sec);
+		    ours->checks_per_sec / peers[i].checks_per_sec,
+		    peers[i].cpu_us / ours->cpu_us);
 	for (i = 0; i < sizeof(published) / sizeof(published[0]); i++)
-		printf("%-46.46s %12.0f %10.2f %6zu/%-4d %8.1fx  published\n",
-		    published[i].name, published[i].checks_per_sec,
-		    published[i].cpu_us, published[i].agree, 3000,
-		    ours->checks_per_sec / published[i].checks_per_sec);
-	printf("(published: /work/shared/bench/README.md, same workload, "
-	    "2-core machine, medians of 5 runs; \"mxspf is\" = ours / "
-	    "theirs)\n");
+		printf("%-44.44s %10.0f %10.2f %5zu/%-4d %7.1fx %7.1fx "
+		    "published\n", published[i].name,
+		    published[i].checks_per_sec, published[i].cpu_us,
+		    published[i].agree, 3000,
+		    ours->checks_per_sec / published[i].checks_per_sec,
+		    published[i].cpu_us / ours->cpu_us);
+	printf("x = mxspf over the other (rate ratio, CPU-time ratio).  "
+	    "measured: in this run;\npublished: the peers' figures quoted "
+	    "in bench/README.md (same workload, 2-core\nmachine, medians "
+	    "of 5 runs).\n");
 	for (i = 0; i < npeers; i++)
 		if (peers[i].note != NULL)
 			printf("note on %s: %s\n", peers[i].name,
 			    peers[i].note);
+}
+
+/* print_load - the load average, so contended runs can be recognised */
+static void
+print_load(const char *when)
+{
+	char buf[128];
+	FILE *fp;
+
+	if ((fp = fopen("/proc/loadavg", "r")) == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), fp) != NULL)
+		printf("load average %s: %s", when, buf);
+	fclose(fp);
 }
 
 int
@@ -692,13 +719,13 @@ main(int argc, char **argv)
 	char *pargv[8];
 	unsigned long secs = 5, runs = 5, millions = 0, passes = 0;
 	size_t npeers = 0, i;
-	long rss0, rss1, rss2;
+	long rss0, rss_load, rss1, rss2;
 	double t0;
-	bool want_peers = false, no_cache = false;
+	bool want_peers = false, no_cache = false, no_spec = false;
 	int ch, rc;
 	char *end;
 
-	while ((ch = getopt_long(argc, argv, "t:r:m:p:nh", longopts,
+	while ((ch = getopt_long(argc, argv, "t:r:m:p:nSh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 't':
@@ -729,6 +756,9 @@ main(int argc, char **argv)
 		case 'n':
 			no_cache = true;
 			break;
+		case 'S':
+			no_spec = true;
+			break;
 		case 'P':
 			want_peers = true;
 			break;
@@ -756,14 +786,24 @@ main(int argc, char **argv)
 	mxspf_config_init(&cfg);
 	if (no_cache)
 		cfg.record_cache_size = 0;
+	if (no_spec)
+		cfg.speculative = false;
 	b.record_cache_size = cfg.record_cache_size;
 	if ((rc = mxspf_ctx_new(&b.ctx, &cfg)) != 0)
 		die("mxspf_ctx_new: %s", mxspf_strerror(rc));
+#ifdef __GLIBC__
+	/* Give the freed YAML parse trees back, so that RSS shows what the
+	 * zone, the tests and the library hold. */
+	malloc_trim(0);
+#endif
+	rss_load = proc_status_kb("VmRSS");
 	printf("mxspf-bench %s: %s: %zu queries, loaded in %.1f ms\n",
 	    MXSPF_VERSION, b.path, b.ntests, (now_mono() - t0) * 1e3);
-	printf("context: default configuration%s; record cache %zu "
-	    "records%s\n", no_cache ? " except -n" : "", b.record_cache_size,
-	    b.record_cache_size == 0 ? " (OFF)" : "");
+	printf("context: default configuration%s%s; record cache %zu "
+	    "records%s; speculative prefetch %s\n", no_cache ? ", -n" : "",
+	    no_spec ? ", -S" : "", b.record_cache_size,
+	    b.record_cache_size == 0 ? " (OFF)" : "",
+	    cfg.speculative ? "on" : "off");
 
 	memset(&ours, 0, sizeof(ours));
 	snprintf(ours.name, sizeof(ours.name), "mxspf %s (C)", MXSPF_VERSION);
@@ -789,14 +829,16 @@ main(int argc, char **argv)
 
 	printf("timing: %lu runs, each of whole passes lasting >= %lu s\n",
 	    runs, secs);
+	print_load("before");
 	timed_runs(&b, (double)secs, (size_t)runs, &ours);
 	rss2 = proc_status_kb("VmRSS");
+	print_load("after");
 	printf("median: %.0f checks/s, %.2f us per check (wall), %.2f us "
 	    "per check (CPU)\n", ours.checks_per_sec,
 	    1e6 / ours.checks_per_sec, ours.cpu_us);
-	printf("memory: VmRSS %ld kB at start, %ld kB after loading and the "
-	    "first pass, %ld kB after the runs; VmHWM %ld kB\n", rss0, rss1,
-	    rss2, proc_status_kb("VmHWM"));
+	printf("memory: VmRSS %ld kB at start, %ld kB after loading, %ld kB "
+	    "after the first pass, %ld kB after the runs; VmHWM %ld kB\n",
+	    rss0, rss_load, rss1, rss2, proc_status_kb("VmHWM"));
 	if (b.errors > 0)
 		printf("WARNING: %zu library errors during checks\n",
 		    b.errors);

@@ -47,7 +47,7 @@
 #include <string.h>
 
 #include "mxspf/mxspf.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 
 #define FZ_F0_IPV6	0x01
 #define FZ_F0_HELO	0x02

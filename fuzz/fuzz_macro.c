@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "macro.h"
 
 #define FZ_FLAG_CTX	0x03	/* MXSPF_MACRO_EXP | MXSPF_MACRO_DOMAIN */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "rdata.h"
 
 #define FZ_OUT_MAX	65536	/* RDLENGTH is 16 bits */

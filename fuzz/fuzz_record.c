@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "macro.h"
 #include "record.h"
 

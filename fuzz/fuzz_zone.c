@@ -4,10 +4,12 @@
  * LLVMFuzzerInitialize, rewritten for every input, removed at exit).  The
  * input is written to it and loaded with mxspf_zone_load_file(), document
  * 0 and, when the input has a second document, document 1 into the same
- * zone.  Then names are looked up: a fixed few and up to FZ_NAMES names
- * found in the input (runs of [A-Za-z0-9._-] holding a dot), for every
- * type the zone knows, with and without a trailing dot and in upper case;
- * and for the first names a whole evaluation runs against the zone with
+ * zone.  A zone that failed to load is only freed (lib/zone.h: it may hold
+ * part of the data).  After a successful load, names are looked up (a
+ * fixed few and up to FZ_NAMES names found in the input: runs of
+ * [A-Za-z0-9._-] holding a dot) for every type the zone knows, with and
+ * without a trailing dot and in upper case, and for the first names a
+ * whole evaluation runs against the zone with
  * mxspf_eval_run(mxspf_zone_resolve).  It aborts when: the loader returns
  * a code it does not document or fails without a message, the message has
  * a byte outside printable ASCII (it is printed to a terminal), an OK
@@ -24,7 +26,7 @@
 #include <unistd.h>
 
 #include "mxspf/mxspf.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "rdata.h"
 #include "zone.h"
 

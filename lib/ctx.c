@@ -9,7 +9,7 @@
 
 #include "ctx.h"
 #include "internal.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 
 void
 mxspf_config_init(struct mxspf_config *cfg)

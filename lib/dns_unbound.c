@@ -1,19 +1,23 @@
 /* lib/dns_unbound.c - the libunbound DNS driver (include/mxspf/unbound.h).
  *
- * Owns: struct mxspf_ub (one ub_ctx in threaded async mode), one record
- * per asynchronous query in flight (struct ubq) and one per evaluation it
- * drives (struct ubrun).  Every record is on exactly one list: public
- * queries on ub->queries, an evaluation's queries on its run->queries,
- * runs on ub->runs.  A record is freed when its answer is delivered or
- * when it is cancelled (ub_cancel guarantees that the callback of a
- * cancelled query never runs, so nothing waits for it), never later.
+ * Owns: struct mxspf_ub (one ub_ctx; async work runs in unbound's own
+ * thread, callbacks run in the caller's thread inside mxspf_ub_process()),
+ * one record per asynchronous query in flight (struct ubq) and one per
+ * evaluation it drives (struct ubrun).  Every record is on exactly one
+ * list: public queries on ub->queries, an evaluation's queries on its
+ * run->queries, runs on ub->runs.  A record is freed when its answer is
+ * delivered or when it is cancelled (after ub_cancel unbound never calls
+ * back, so nothing waits for a callback that cannot come), never later.
  * Answers are mapped to struct mxspf_answer without looking into the
- * rdata: the evaluator validates rdata itself.
+ * rdata: the evaluator validates rdata itself.  Query names are turned
+ * into unbound's text form octet by octet (ub_qname), so no octet of a
+ * macro-expanded name can act as zone-file syntax.  Cancelling by id and
+ * stopping an evaluation search a list: O(queries) and O(evaluations).
  *
  * Must not: print (unbound's own log is discarded unless the caller's
  * options ask for it); run a caller's callback from inside a call that
- * returned an error; touch a run or an evaluation after its done callback ran (done
- * may free the evaluation); pass a negative length on.
+ * returned an error; touch a run or an evaluation after its done
+ * callback ran (done may free the evaluation); pass a negative length on.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -27,7 +31,7 @@
 #include "mxspf/unbound.h"
 #include "buf.h"
 #include "internal.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 
 #define UB_CLASS_IN 1
 #define UB_RCODE_NXDOMAIN 3
@@ -43,7 +47,7 @@
  * A "transparent" local zone with no data resolves every name normally.
  * ("nodefault" would say the same, but libunbound 1.17 ignores it when
  * it comes through ub_ctx_set_option rather than a config file.) */
-static const char *const ub_nodefault_zones[] = {
+static const char *const ub_reserved_zones[] = {
 	"test.", "example.", "invalid.", "localhost."
 };
 
@@ -148,10 +152,10 @@ ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
 		ub_seterr(err, errlen, "do-not-query-localhost", NULL, r);
 		return r;
 	}
-	for (i = 0; i < sizeof(ub_nodefault_zones) /
-	    sizeof(ub_nodefault_zones[0]); i++) {
+	for (i = 0; i < sizeof(ub_reserved_zones) /
+	    sizeof(ub_reserved_zones[0]); i++) {
 		(void)snprintf(zone, sizeof(zone), "%s transparent",
-		    ub_nodefault_zones[i]);
+		    ub_reserved_zones[i]);
 		if ((r = ub_ctx_set_option(ub->ctx, "local-zone:",
 		    zone)) != 0) {
 			ub_seterr(err, errlen, "local-zone", zone, r);

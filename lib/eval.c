@@ -20,7 +20,7 @@
 #include "addr.h"
 #include "ctx.h"
 #include "internal.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "macro.h"
 #include "rdata.h"
 #include "record.h"

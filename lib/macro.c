@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "macro.h"
 
 /* A parsed "%{...}" macro-expand. */

@@ -10,7 +10,7 @@
 
 #include "addr.h"
 #include "internal.h"
-#include "limits.h"
+#include "mxspf_limits.h"
 #include "macro.h"
 #include "record.h"
 

@@ -17,6 +17,8 @@
  * label is cut to 63 bytes and labels that would make the name longer than
  * 255 bytes are left out.  A CNAME chain longer than ZONE_MAX_CNAME_CHAIN
  * (a loop) answers SERVFAIL, the DNS error RFC 1034 s3.6.2 asks for.
+ * One zonedata may add at most ZONE_MAX_LOAD bytes, so YAML aliases that
+ * repeat a big value cannot exhaust memory.
  *
  * Must not: query real DNS, read past a YAML scalar's length (text may hold
  * NUL bytes), print, or keep global state.
@@ -45,6 +47,9 @@
 #define ZONE_MAX_LABEL 63		/* RFC 1035 s3.1 */
 #define ZONE_MAX_ADDR_TEXT 64		/* longest address text we parse */
 #define ZONE_ERR_ECHO 60		/* bytes of bad input quoted in err */
+#define ZONE_MAX_LOAD (64u << 20)	/* bytes one zonedata may add */
+#define ZONE_RR_COST 32			/* budget charged per record or name
+					 * on top of its bytes */
 
 struct zone_rrset {
 	uint16_t type;
@@ -65,6 +70,14 @@ struct zone_name {
 	struct zone_rrset *sets;
 	size_t nsets;
 	size_t capsets;
+};
+
+/* One call of the YAML loader. */
+struct zone_loader {
+	yaml_document_t *doc;
+	char *err;		/* message buffer, may be NULL */
+	size_t errlen;
+	size_t budget;		/* bytes the load may still add */
 };
 
 struct mxspf_zone {
@@ -92,28 +105,33 @@ static void zone_wire_name(struct mxspf_buf *b, const char *p, size_t len);
 static void zone_txt_append(struct mxspf_buf *b, const char *p, size_t len);
 static void zone_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int zone_fail(char *err, size_t errlen, const yaml_node_t *node,
+static int zone_fail(struct zone_loader *ld, const yaml_node_t *node,
     const char *what, const char *p, size_t len);
 static int zone_nomem(char *err, size_t errlen);
 static void zone_prefix_path(char *err, size_t errlen, const char *path);
+static int zone_spend(struct zone_loader *ld, const yaml_node_t *node,
+    size_t cost);
+static int zone_add(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *node, uint16_t type, const void *rdata,
+    size_t rdlen);
 static bool zone_scalar(const yaml_node_t *node, const char **p,
     size_t *len);
 static bool zone_is_null(const yaml_node_t *node);
-static bool zone_has_txt(yaml_document_t *doc, const yaml_node_t *list);
-static int zone_load_txt(struct zone_name *n, yaml_document_t *doc,
-    const yaml_node_t *val, uint16_t type, bool also_txt, char *err,
-    size_t errlen);
-static int zone_load_addr(struct zone_name *n, const yaml_node_t *val,
-    int family, char *err, size_t errlen);
-static int zone_load_mx(struct zone_name *n, yaml_document_t *doc,
-    const yaml_node_t *val, char *err, size_t errlen);
-static int zone_load_ptr(struct zone_name *n, const yaml_node_t *val,
-    char *err, size_t errlen);
-static int zone_load_rr(struct zone_name *n, yaml_document_t *doc,
-    const yaml_node_t *item, bool explicit_txt, char *err, size_t errlen);
-static int zone_load_owner(struct mxspf_zone *z, yaml_document_t *doc,
-    const yaml_node_t *key, const yaml_node_t *val, char *err,
-    size_t errlen);
+static bool zone_has_txt(struct zone_loader *ld, const yaml_node_t *list);
+static int zone_load_txt(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val, uint16_t type, bool also_txt);
+static int zone_load_addr(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val, int family);
+static int zone_load_mx(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val);
+static int zone_load_ptr(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val);
+static int zone_load_cname(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val);
+static int zone_load_rr(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *item, bool explicit_txt);
+static int zone_load_owner(struct zone_loader *ld, struct mxspf_zone *z,
+    const yaml_node_t *key, const yaml_node_t *val);
 static int zone_load_doc(struct mxspf_zone *z, yaml_document_t *doc,
     char *err, size_t errlen);
 
@@ -544,8 +562,8 @@ zone_errf(char *err, size_t errlen, const char *fmt, ...)
 /* zone_fail - report a syntax error at node, quoting the bad input (escaped,
  * it comes from a file) when p is not NULL */
 static int
-zone_fail(char *err, size_t errlen, const yaml_node_t *node,
-    const char *what, const char *p, size_t len)
+zone_fail(struct zone_loader *ld, const yaml_node_t *node, const char *what,
+    const char *p, size_t len)
 {
 	struct mxspf_buf b;
 
@@ -555,7 +573,7 @@ zone_fail(char *err, size_t errlen, const yaml_node_t *node,
 		mxspf_buf_put_escaped(&b, p, len, ZONE_ERR_ECHO);
 		mxspf_buf_putc(&b, '"');
 	}
-	zone_errf(err, errlen, "line %zu: %s%s", node != NULL ?
+	zone_errf(ld->err, ld->errlen, "line %zu: %s%s", node != NULL ?
 	    (size_t)node->start_mark.line + 1 : 0, what,
 	    b.err == 0 ? mxspf_buf_cstr(&b) : "");
 	mxspf_buf_free(&b);
@@ -587,6 +605,33 @@ zone_prefix_path(char *err, size_t errlen, const char *path)
 	mxspf_buf_free(&b);
 }
 
+/* zone_spend - charge cost bytes to the load's budget; a file that uses
+ * YAML aliases to repeat big values (a "billion laughs" attack) runs out
+ * of budget instead of memory */
+static int
+zone_spend(struct zone_loader *ld, const yaml_node_t *node, size_t cost)
+{
+	if (cost > ld->budget)
+		return zone_fail(ld, node, "zone data over the size limit",
+		    NULL, 0);
+	ld->budget -= cost;
+	return 0;
+}
+
+/* zone_add - add one loaded record to n, charged to the budget */
+static int
+zone_add(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *node, uint16_t type, const void *rdata, size_t rdlen)
+{
+	int rc;
+
+	if ((rc = zone_spend(ld, node, rdlen + ZONE_RR_COST)) != 0)
+		return rc;
+	if (zone_name_add_rr(n, type, rdata, rdlen) != 0)
+		return zone_nomem(ld->err, ld->errlen);
+	return 0;
+}
+
 /* zone_scalar - the bytes of a scalar node (not NUL-safe as a C string) */
 static bool
 zone_scalar(const yaml_node_t *node, const char **p, size_t *len)
@@ -609,7 +654,7 @@ zone_is_null(const yaml_node_t *node)
 
 /* zone_has_txt - whether a name's record list has a TXT entry */
 static bool
-zone_has_txt(yaml_document_t *doc, const yaml_node_t *list)
+zone_has_txt(struct zone_loader *ld, const yaml_node_t *list)
 {
 	yaml_node_item_t *it;
 	yaml_node_t *item, *key;
@@ -618,12 +663,12 @@ zone_has_txt(yaml_document_t *doc, const yaml_node_t *list)
 
 	for (it = list->data.sequence.items.start;
 	    it < list->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(doc, *it);
+		item = yaml_document_get_node(ld->doc, *it);
 		if (item == NULL || item->type != YAML_MAPPING_NODE ||
 		    item->data.mapping.pairs.top -
 		    item->data.mapping.pairs.start != 1)
 			continue;
-		key = yaml_document_get_node(doc,
+		key = yaml_document_get_node(ld->doc,
 		    item->data.mapping.pairs.start->key);
 		if (zone_scalar(key, &p, &len) &&
 		    mxspf__strcaseeq_n(p, len, "TXT"))
@@ -635,9 +680,8 @@ zone_has_txt(yaml_document_t *doc, const yaml_node_t *list)
 /* zone_load_txt - a TXT or SPF value: text, a list of strings, [] or NONE;
  * also_txt serves an SPF record as TXT too */
 static int
-zone_load_txt(struct zone_name *n, yaml_document_t *doc,
-    const yaml_node_t *val, uint16_t type, bool also_txt, char *err,
-    size_t errlen)
+zone_load_txt(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val, uint16_t type, bool also_txt)
 {
 	struct mxspf_buf b;
 	yaml_node_item_t *it;
@@ -653,38 +697,36 @@ zone_load_txt(struct zone_name *n, yaml_document_t *doc,
 	} else if (val != NULL && val->type == YAML_SEQUENCE_NODE) {
 		for (it = val->data.sequence.items.start;
 		    it < val->data.sequence.items.top; it++) {
-			if (!zone_scalar(yaml_document_get_node(doc, *it), &p,
-			    &len)) {
+			if (!zone_scalar(yaml_document_get_node(ld->doc, *it),
+			    &p, &len)) {
 				mxspf_buf_free(&b);
-				return zone_fail(err, errlen, val,
+				return zone_fail(ld, val,
 				    "TXT list item is not a string", NULL, 0);
 			}
 			zone_txt_append(&b, p, len);
 		}
 	} else
-		return zone_fail(err, errlen, val, "bad TXT/SPF value", NULL,
-		    0);
+		return zone_fail(ld, val, "bad TXT/SPF value", NULL, 0);
 	if (b.err == MXSPF_ENOMEM) {
 		mxspf_buf_free(&b);
-		return zone_nomem(err, errlen);
+		return zone_nomem(ld->err, ld->errlen);
 	}
 	if (b.err != 0) {
 		mxspf_buf_free(&b);
-		return zone_fail(err, errlen, val,
-		    "TXT record over 65535 bytes", NULL, 0);
+		return zone_fail(ld, val, "TXT record over 65535 bytes", NULL,
+		    0);
 	}
-	rc = zone_name_add_rr(n, type, (const uint8_t *)b.p, b.len);
+	rc = zone_add(ld, n, val, type, b.p, b.len);
 	if (rc == 0 && also_txt)
-		rc = zone_name_add_rr(n, MXSPF_RR_TXT, (const uint8_t *)b.p,
-		    b.len);
+		rc = zone_add(ld, n, val, MXSPF_RR_TXT, b.p, b.len);
 	mxspf_buf_free(&b);
-	return rc == 0 ? 0 : zone_nomem(err, errlen);
+	return rc;
 }
 
 /* zone_load_addr - an A (family AF_INET) or AAAA (AF_INET6) value */
 static int
-zone_load_addr(struct zone_name *n, const yaml_node_t *val, int family,
-    char *err, size_t errlen)
+zone_load_addr(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val, int family)
 {
 	char text[ZONE_MAX_ADDR_TEXT];
 	uint8_t bin[16];
@@ -692,24 +734,21 @@ zone_load_addr(struct zone_name *n, const yaml_node_t *val, int family,
 	size_t len;
 
 	if (!zone_scalar(val, &p, &len))
-		return zone_fail(err, errlen, val, "address is not a string",
-		    NULL, 0);
+		return zone_fail(ld, val, "address is not a string", NULL, 0);
 	if (len >= sizeof(text) || memchr(p, '\0', len) != NULL)
-		return zone_fail(err, errlen, val, "bad address", p, len);
+		return zone_fail(ld, val, "bad address", p, len);
 	memcpy(text, p, len);
 	text[len] = '\0';
 	if (inet_pton(family, text, bin) != 1)
-		return zone_fail(err, errlen, val, "bad address", p, len);
-	if (zone_name_add_rr(n, family == AF_INET ? MXSPF_RR_A :
-	    MXSPF_RR_AAAA, bin, family == AF_INET ? 4 : 16) != 0)
-		return zone_nomem(err, errlen);
-	return 0;
+		return zone_fail(ld, val, "bad address", p, len);
+	return zone_add(ld, n, val, family == AF_INET ? MXSPF_RR_A :
+	    MXSPF_RR_AAAA, bin, family == AF_INET ? 4 : 16);
 }
 
 /* zone_load_mx - an MX value: [preference, exchange] */
 static int
-zone_load_mx(struct zone_name *n, yaml_document_t *doc,
-    const yaml_node_t *val, char *err, size_t errlen)
+zone_load_mx(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val)
 {
 	struct mxspf_buf b;
 	const char *p, *x;
@@ -719,30 +758,29 @@ zone_load_mx(struct zone_name *n, yaml_document_t *doc,
 
 	if (val == NULL || val->type != YAML_SEQUENCE_NODE ||
 	    val->data.sequence.items.top - val->data.sequence.items.start != 2)
-		return zone_fail(err, errlen, val,
+		return zone_fail(ld, val,
 		    "MX value is not [preference, exchange]", NULL, 0);
-	if (!zone_scalar(yaml_document_get_node(doc,
+	if (!zone_scalar(yaml_document_get_node(ld->doc,
 	    val->data.sequence.items.start[0]), &p, &len) ||
 	    mxspf__parse_uint(p, len, UINT16_MAX, &pref) != 0)
-		return zone_fail(err, errlen, val, "bad MX preference", NULL,
-		    0);
-	if (!zone_scalar(yaml_document_get_node(doc,
+		return zone_fail(ld, val, "bad MX preference", NULL, 0);
+	if (!zone_scalar(yaml_document_get_node(ld->doc,
 	    val->data.sequence.items.start[1]), &x, &xlen))
-		return zone_fail(err, errlen, val, "bad MX exchange", NULL, 0);
+		return zone_fail(ld, val, "bad MX exchange", NULL, 0);
 	mxspf_buf_init(&b, ZONE_MAX_RDATA);
 	mxspf_buf_putc(&b, (int)(pref >> 8));
 	mxspf_buf_putc(&b, (int)(pref & 0xff));
 	zone_wire_name(&b, x, xlen);
-	rc = b.err != 0 ? b.err :
-	    zone_name_add_rr(n, MXSPF_RR_MX, (const uint8_t *)b.p, b.len);
+	rc = b.err != 0 ? zone_nomem(ld->err, ld->errlen) :
+	    zone_add(ld, n, val, MXSPF_RR_MX, b.p, b.len);
 	mxspf_buf_free(&b);
-	return rc == 0 ? 0 : zone_nomem(err, errlen);
+	return rc;
 }
 
 /* zone_load_ptr - a PTR value: a domain name */
 static int
-zone_load_ptr(struct zone_name *n, const yaml_node_t *val, char *err,
-    size_t errlen)
+zone_load_ptr(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val)
 {
 	struct mxspf_buf b;
 	const char *p;
@@ -750,20 +788,38 @@ zone_load_ptr(struct zone_name *n, const yaml_node_t *val, char *err,
 	int rc;
 
 	if (!zone_scalar(val, &p, &len))
-		return zone_fail(err, errlen, val, "PTR value is not a name",
-		    NULL, 0);
+		return zone_fail(ld, val, "PTR value is not a name", NULL, 0);
 	mxspf_buf_init(&b, ZONE_MAX_RDATA);
 	zone_wire_name(&b, p, len);
-	rc = b.err != 0 ? b.err :
-	    zone_name_add_rr(n, MXSPF_RR_PTR, (const uint8_t *)b.p, b.len);
+	rc = b.err != 0 ? zone_nomem(ld->err, ld->errlen) :
+	    zone_add(ld, n, val, MXSPF_RR_PTR, b.p, b.len);
 	mxspf_buf_free(&b);
-	return rc == 0 ? 0 : zone_nomem(err, errlen);
+	return rc;
+}
+
+/* zone_load_cname - a CNAME value: the alias target */
+static int
+zone_load_cname(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *val)
+{
+	const char *p;
+	size_t len;
+	int rc;
+
+	if (!zone_scalar(val, &p, &len))
+		return zone_fail(ld, val, "CNAME value is not a name", NULL,
+		    0);
+	if ((rc = zone_spend(ld, val, len + ZONE_RR_COST)) != 0)
+		return rc;
+	if (zone_name_set_cname(n, p, len) != 0)
+		return zone_nomem(ld->err, ld->errlen);
+	return 0;
 }
 
 /* zone_load_rr - one item of a name's list: TIMEOUT or {TYPE: value} */
 static int
-zone_load_rr(struct zone_name *n, yaml_document_t *doc,
-    const yaml_node_t *item, bool explicit_txt, char *err, size_t errlen)
+zone_load_rr(struct zone_loader *ld, struct zone_name *n,
+    const yaml_node_t *item, bool explicit_txt)
 {
 	yaml_node_pair_t *pair;
 	yaml_node_t *key, *val;
@@ -772,55 +828,47 @@ zone_load_rr(struct zone_name *n, yaml_document_t *doc,
 
 	if (zone_scalar(item, &p, &len)) {
 		if (len != 7 || memcmp(p, "TIMEOUT", 7) != 0)
-			return zone_fail(err, errlen, item, "unknown record",
-			    p, len);
+			return zone_fail(ld, item, "unknown record", p, len);
 		n->timeout = true;
 		return 0;
 	}
 	if (item == NULL || item->type != YAML_MAPPING_NODE ||
 	    item->data.mapping.pairs.top - item->data.mapping.pairs.start != 1)
-		return zone_fail(err, errlen, item,
+		return zone_fail(ld, item,
 		    "record is not TIMEOUT or {TYPE: value}", NULL, 0);
 	pair = item->data.mapping.pairs.start;
-	key = yaml_document_get_node(doc, pair->key);
-	val = yaml_document_get_node(doc, pair->value);
+	key = yaml_document_get_node(ld->doc, pair->key);
+	val = yaml_document_get_node(ld->doc, pair->value);
 	if (!zone_scalar(key, &p, &len))
-		return zone_fail(err, errlen, item,
-		    "record type is not a string", NULL, 0);
+		return zone_fail(ld, item, "record type is not a string", NULL,
+		    0);
 	if (mxspf__strcaseeq_n(p, len, "TXT"))
-		return zone_load_txt(n, doc, val, MXSPF_RR_TXT, false, err,
-		    errlen);
+		return zone_load_txt(ld, n, val, MXSPF_RR_TXT, false);
 	if (mxspf__strcaseeq_n(p, len, "SPF"))
-		return zone_load_txt(n, doc, val, MXSPF__RR_SPF, !explicit_txt,
-		    err, errlen);
+		return zone_load_txt(ld, n, val, MXSPF__RR_SPF,
+		    !explicit_txt);
 	if (mxspf__strcaseeq_n(p, len, "A"))
-		return zone_load_addr(n, val, AF_INET, err, errlen);
+		return zone_load_addr(ld, n, val, AF_INET);
 	if (mxspf__strcaseeq_n(p, len, "AAAA"))
-		return zone_load_addr(n, val, AF_INET6, err, errlen);
+		return zone_load_addr(ld, n, val, AF_INET6);
 	if (mxspf__strcaseeq_n(p, len, "MX"))
-		return zone_load_mx(n, doc, val, err, errlen);
+		return zone_load_mx(ld, n, val);
 	if (mxspf__strcaseeq_n(p, len, "PTR"))
-		return zone_load_ptr(n, val, err, errlen);
-	if (mxspf__strcaseeq_n(p, len, "CNAME")) {
-		if (!zone_scalar(val, &p, &len))
-			return zone_fail(err, errlen, item,
-			    "CNAME value is not a name", NULL, 0);
-		return zone_name_set_cname(n, p, len) == 0 ? 0 :
-		    zone_nomem(err, errlen);
-	}
+		return zone_load_ptr(ld, n, val);
+	if (mxspf__strcaseeq_n(p, len, "CNAME"))
+		return zone_load_cname(ld, n, val);
 	if (mxspf__strcaseeq_n(p, len, "TIMEOUT")) {
 		/* The {TIMEOUT: true} spelling of derived suites. */
 		n->timeout = true;
 		return 0;
 	}
-	return zone_fail(err, errlen, item, "unknown record type", p, len);
+	return zone_fail(ld, item, "unknown record type", p, len);
 }
 
 /* zone_load_owner - one zonedata entry: owner name -> list of records */
 static int
-zone_load_owner(struct mxspf_zone *z, yaml_document_t *doc,
-    const yaml_node_t *key, const yaml_node_t *val, char *err,
-    size_t errlen)
+zone_load_owner(struct zone_loader *ld, struct mxspf_zone *z,
+    const yaml_node_t *key, const yaml_node_t *val)
 {
 	struct zone_name *n;
 	yaml_node_item_t *it;
@@ -830,21 +878,23 @@ zone_load_owner(struct mxspf_zone *z, yaml_document_t *doc,
 	int rc;
 
 	if (!zone_scalar(key, &p, &len))
-		return zone_fail(err, errlen, key, "owner name is not a string",
-		    NULL, 0);
+		return zone_fail(ld, key, "owner name is not a string", NULL,
+		    0);
 	if (!zone_is_null(val) &&
 	    (val == NULL || val->type != YAML_SEQUENCE_NODE))
-		return zone_fail(err, errlen, key,
-		    "records of a name are not a list", p, len);
+		return zone_fail(ld, key, "records of a name are not a list", p,
+		    len);
+	if ((rc = zone_spend(ld, key, len + ZONE_RR_COST)) != 0)
+		return rc;
 	if (zone_touch(z, p, len, &n, &created) != 0)
-		return zone_nomem(err, errlen);
+		return zone_nomem(ld->err, ld->errlen);
 	if (val->type != YAML_SEQUENCE_NODE)
 		return 0;
-	explicit_txt = zone_has_txt(doc, val);
+	explicit_txt = zone_has_txt(ld, val);
 	for (it = val->data.sequence.items.start;
 	    it < val->data.sequence.items.top; it++) {
-		rc = zone_load_rr(n, doc, yaml_document_get_node(doc, *it),
-		    explicit_txt, err, errlen);
+		rc = zone_load_rr(ld, n, yaml_document_get_node(ld->doc, *it),
+		    explicit_txt);
 		if (rc != 0)
 			return rc;
 	}
@@ -855,21 +905,26 @@ int
 mxspf__zone_load_node(struct mxspf_zone *z, yaml_document_t *doc,
     yaml_node_t *zonedata, char *err, size_t errlen)
 {
+	struct zone_loader ld;
 	yaml_node_pair_t *pair;
 	int rc;
 
 	if (z == NULL || doc == NULL)
 		return MXSPF_EINVAL;
+	ld.doc = doc;
+	ld.err = err;
+	ld.errlen = errlen;
+	ld.budget = ZONE_MAX_LOAD;
 	if (zonedata == NULL || zone_is_null(zonedata))
 		return 0;
 	if (zonedata->type != YAML_MAPPING_NODE)
-		return zone_fail(err, errlen, zonedata,
-		    "zonedata is not a mapping", NULL, 0);
+		return zone_fail(&ld, zonedata, "zonedata is not a mapping",
+		    NULL, 0);
 	for (pair = zonedata->data.mapping.pairs.start;
 	    pair < zonedata->data.mapping.pairs.top; pair++) {
-		rc = zone_load_owner(z, doc,
+		rc = zone_load_owner(&ld, z,
 		    yaml_document_get_node(doc, pair->key),
-		    yaml_document_get_node(doc, pair->value), err, errlen);
+		    yaml_document_get_node(doc, pair->value));
 		if (rc != 0)
 			return rc;
 	}
@@ -887,10 +942,11 @@ zone_load_doc(struct mxspf_zone *z, yaml_document_t *doc, char *err,
 	size_t len;
 
 	root = yaml_document_get_root_node(doc);
-	if (root == NULL || root->type != YAML_MAPPING_NODE)
-		return zone_fail(err, errlen, root != NULL ? root :
-		    yaml_document_get_node(doc, 1), "document is not a mapping",
-		    NULL, 0);
+	if (root == NULL || root->type != YAML_MAPPING_NODE) {
+		zone_errf(err, errlen, "line %zu: document is not a mapping",
+		    root != NULL ? (size_t)root->start_mark.line + 1 : 0);
+		return MXSPF_ESYNTAX;
+	}
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
 		key = yaml_document_get_node(doc, pair->key);

@@ -26,7 +26,8 @@
  * owner has an explicit TXT entry (TXT: NONE included), a bare TIMEOUT makes
  * queries of types without records time out, list values are joined
  * character-strings, [] is a TXT RR with no strings, text is kept byte for
- * byte (NUL and UTF-8 included).
+ * byte (NUL and UTF-8 included).  One call adds at most 64 MiB (records
+ * repeated through YAML aliases count each time), else ESYNTAX.
  * @param doc: the document that holds zonedata.
  * @param err: receives "line N: ..." on failure when errlen > 0.
  * @return 0, MXSPF_ESYNTAX, MXSPF_ENOMEM or MXSPF_EINVAL.  On failure the

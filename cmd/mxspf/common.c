@@ -72,9 +72,12 @@ env_dns(struct cli_env *env, const struct cli_opts *o)
 		rc = mxspf_zone_load_file(env->zone, o->zone, 0, err,
 		    sizeof(err));
 		if (rc != 0) {
-			fprintf(stderr, "mxspf: cannot load zone %s: %s\n",
-			    o->zone, err[0] != '\0' ? err :
-			    mxspf_strerror(rc));
+			if (err[0] != '\0')
+				fprintf(stderr, "mxspf: cannot load the zone: "
+				    "%s\n", err);
+			else
+				fprintf(stderr, "mxspf: cannot load the zone "
+				    "%s: %s\n", o->zone, mxspf_strerror(rc));
 			return rc == MXSPF_ENOMEM ? CLI_EXIT_INTERNAL :
 			    CLI_EXIT_SETUP;
 		}
@@ -240,9 +243,14 @@ eval_ub(struct cli_env *env, struct mxspf_eval *ev)
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, ms);
 		if (rc < 0 && errno != EINTR)
-			return MXSPF_EIO;
-		if (rc > 0 && mxspf_ub_process(env->ub) != 0)
-			return MXSPF_EDNS;
+			rc = MXSPF_EIO;
+		else if (rc > 0 && mxspf_ub_process(env->ub) != 0)
+			rc = MXSPF_EDNS;
+		else
+			continue;
+		/* The driver must let go of ev before the caller frees it. */
+		mxspf_ub_eval_stop(env->ub, ev);
+		return rc;
 	}
 	return one.err;
 }

@@ -26,11 +26,11 @@ TRIES=10		# ports tried before giving up
 WAIT_TICKS=100		# 0.05 s each: wait at most 5 s for nsd to start
 
 skip() {
-	echo "**************************************************************" >&2
+	echo "*************************************************************" >&2
 	echo "SKIP: $*" >&2
 	echo "SKIP: the DNS driver test needs nsd (apt-get install nsd;" >&2
 	echo "SKIP: scripts/deps.sh installs it)." >&2
-	echo "**************************************************************" >&2
+	echo "*************************************************************" >&2
 	exit 77
 }
 
@@ -87,7 +87,8 @@ start() {
 		echo $! > "$dir/nsd.started"
 		t=0
 		while [ $t -lt $WAIT_TICKS ]; do
-			if grep -q "nsd started" "$dir/nsd.log" 2>/dev/null; then
+			if grep -q "nsd started" "$dir/nsd.log" 2>/dev/null
+			then
 				echo "$port" > "$dir/port"
 				echo "$port"
 				return 0

@@ -841,6 +841,62 @@ test_dead_server(void **state)
 	mxspf_ub_free(ub);
 }
 
+/* ---- names ---- */
+
+/* test_bad_names - names that cannot be asked: refused by
+ * mxspf_ub_query (no callback), SERVFAIL at once for an evaluation */
+static void
+test_bad_names(void **state)
+{
+	struct mxspf_ub *ub = dt_ub_new(DT_STUB);
+	char label64[80], long254[300], long255[300];
+	const char *bad[] = { "", ".", "a..dns.test", ".a.dns.test",
+	    label64, long255 };
+	struct dslot d = { false, MXSPF_DNS_OK };
+	struct mxspf_eval *ev;
+	size_t i;
+
+	(void)state;
+	memset(label64, 'x', 64);
+	memcpy(label64 + 64, ".dns.test", sizeof(".dns.test"));
+	/* 3 * (63 + 1) + 52 + 1 + 9 = 254 octets, with the final dot */
+	memset(long254, 'y', sizeof(long254));
+	long254[63] = long254[127] = long254[191] = long254[244] = '.';
+	memcpy(long254 + 245, "dns.test.", sizeof("dns.test."));
+	assert_int_equal(strlen(long254), 254);
+	/* one octet more */
+	memcpy(long255, long254, 244);
+	memcpy(long255 + 244, "y.dns.test.", sizeof("y.dns.test."));
+	assert_int_equal(strlen(long255), 255);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mxspf_ub_query(ub, bad[i], MXSPF_RR_TXT,
+		    never_cb, NULL, NULL), MXSPF_EINVAL);
+	assert_int_equal(mxspf_ub_pending(ub), 0);
+
+	/* The longest name is legal (and does not exist). */
+	assert_int_equal(mxspf_ub_query(ub, long254, MXSPF_RR_TXT, dead_cb,
+	    &d, NULL), 0);
+	assert_true(dt_run(ub, flag_set, &d.done, DEADLINE));
+	assert_int_not_equal(d.status, MXSPF_DNS_OK);
+
+	ev = fake_new();
+	fake_add(ev, &expect_servfail, "a..dns.test", MXSPF_RR_TXT, 0,
+	    false);
+	assert_int_equal(mxspf_ub_eval_start(ub, ev, fake_done, ev), 0);
+	assert_int_equal(ev->ndone, 1);
+	assert_int_equal(ev->good, 1);
+	free(ev);
+
+	ev = fake_new();
+	fake_add(ev, &expect_servfail, "a..dns.test", MXSPF_RR_TXT, 0,
+	    false);
+	assert_non_null(mxspf_eval_next_query(ev));
+	mxspf_ub_resolve(ub, ev, &ev->qs[0].q);
+	assert_int_equal(ev->good, 1);
+	free(ev);
+	mxspf_ub_free(ub);
+}
+
 /* ---- out of memory ---- */
 
 /* test_enomem - failed allocations: calls that fail never call back;
@@ -910,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_speculative_cancelled),
 		cmocka_unit_test(test_eval_stop),
 		cmocka_unit_test(test_dead_server),
+		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_enomem),
 	};
 

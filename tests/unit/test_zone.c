@@ -2,7 +2,8 @@
  * Owns: checks of lib/zone.c: every record type, case and trailing-dot
  * folding, NXDOMAIN / NODATA / TIMEOUT, CNAME chains and loops, the YAML
  * loader (SPF-as-TXT rule, joined and split character-strings, NUL and
- * UTF-8 bytes, syntax errors with their line) and allocation failures.
+ * UTF-8 bytes, YAML aliases and their size limit, syntax errors with their
+ * line) and allocation failures.
  * Must not: need the network or write outside the temporary directory.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "mxspf/mxspf.h"
+#include "buf.h"
 #include "internal.h"
 #include "zone.h"
 
@@ -462,6 +464,44 @@ test_long_txt(void **state)
 	}
 }
 
+/* test_aliases - YAML aliases work, but cannot blow the zone up */
+static void
+test_aliases(void **state)
+{
+	struct mxspf_buf y;
+	struct mxspf_zone *z;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mxspf_zone_new(&z), 0);
+	assert_int_equal(load_text(z, "zonedata:\n"
+	    "  a.example: &l\n    - TXT: &s v=spf1 -all\n    - A: 192.0.2.1\n"
+	    "  b.example: *l\n  c.example:\n    - SPF: *s\n", 0, err,
+	    sizeof(err)), 0);
+	expect_status(z, "b.example", MXSPF_RR_A, MXSPF_DNS_OK);
+	expect_status(z, "c.example", MXSPF_RR_TXT, MXSPF_DNS_OK);
+	mxspf_zone_free(z);
+
+	/* 26 names x 40 records x 65000 bytes: over the 64 MiB budget. */
+	mxspf_buf_init(&y, 1 << 20);
+	mxspf_buf_puts(&y, "zonedata:\n  a.example: &l\n    - TXT: &s \"");
+	for (i = 0; i < 65000; i++)
+		mxspf_buf_putc(&y, 'x');
+	mxspf_buf_puts(&y, "\"\n");
+	for (i = 1; i < 40; i++)
+		mxspf_buf_puts(&y, "    - TXT: *s\n");
+	for (i = 0; i < 26; i++)
+		mxspf_buf_appendf(&y, "  n%zu.example: *l\n", i);
+	assert_int_equal(y.err, 0);
+	assert_int_equal(mxspf_zone_new(&z), 0);
+	assert_int_equal(load_text(z, mxspf_buf_cstr(&y), 0, err,
+	    sizeof(err)), MXSPF_ESYNTAX);
+	assert_non_null(strstr(err, "size limit"));
+	mxspf_zone_free(z);
+	mxspf_buf_free(&y);
+}
+
 /* test_syntax_errors - bad files give ESYNTAX with the line, or ENOENT */
 static void
 test_syntax_errors(void **state)
@@ -681,6 +721,7 @@ main(void)
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_load_sample),
 		cmocka_unit_test(test_long_txt),
+		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_suite_file),
 		cmocka_unit_test(test_alloc_failures),

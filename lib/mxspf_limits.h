@@ -1,9 +1,9 @@
-/* lib/limits.h - every limit of the library, named.
+/* lib/mxspf_limits.h - every limit of the library, named.
  * Owns: the constants; RFC 7208 s4.6.4 values are defaults that a context
  * may override.  SPDX-License-Identifier: BSD-2-Clause
  */
-#ifndef MXSPF_LIMITS_H
-#define MXSPF_LIMITS_H
+#ifndef MXSPF_MXSPF_LIMITS_H
+#define MXSPF_MXSPF_LIMITS_H
 
 #define MXSPF_MAX_DNS_TERMS 10		/* RFC 7208 s4.6.4 */
 #define MXSPF_MAX_VOID_LOOKUPS 2	/* RFC 7208 s4.6.4 */
