@@ -42,9 +42,8 @@ enum cli_exit {
 #define CLI_MAX_LINE 4096		/* batch input line, without newline */
 #define CLI_MAX_OUTPUT 262144		/* one formatted value or block */
 #define CLI_MAX_HOSTNAME 255		/* gethostname() result */
-#define CLI_MAX_WAIT_MS 3600000		/* longest single poll() wait; an
-					 * int ("limits.h" is lib/limits.h
-					 * here, so no INT_MAX) */
+#define CLI_MAX_WAIT_MS 3600000		/* longest single poll() wait,
+					 * well inside an int */
 
 /* The parsed command line. */
 struct cli_opts {
