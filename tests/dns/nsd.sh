@@ -121,14 +121,32 @@ stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# watchdog PID DIR - stop DIR's nsd and remove DIR once PID is gone, so
+# that nsd does not outlive a run.sh killed by a signal it cannot trap
+# (CTest's SIGKILL on timeout)
+watchdog() {
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 0.5
+	done
+	stop "$2"
+	rm -rf "$2"
+}
+
 # run ZONEDIR PROG [ARG...] - run PROG against a private nsd
 run() {
 	zonedir=$1
 	shift
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mxspf-nsd.XXXXXX")
-	trap 'stop "$tmp"; rm -rf "$tmp"' EXIT
-	trap 'exit 130' INT TERM
+	wd=""
+	trap 'stop "$tmp"; rm -rf "$tmp"; [ -z "$wd" ] || kill "$wd" 2>/dev/null' \
+	    EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 141' PIPE
+	trap 'exit 143' TERM
 	port=$(start "$tmp" "$zonedir") || exit $?
+	watchdog $$ "$tmp" </dev/null >/dev/null 2>&1 &
+	wd=$!
 	echo "nsd.sh: nsd serving $zonedir on 127.0.0.1@$port" >&2
 	set +e
 	MXSPF_TEST_NS="127.0.0.1@$port" MXSPF_TEST_DEAD="127.0.0.2@$port" \
