@@ -30,6 +30,7 @@
 #include "mxspf/mxspf.h"
 #include "mxspf/unbound.h"
 #include "buf.h"
+#include "addr.h"
 #include "internal.h"
 #include "mxspf_limits.h"
 
@@ -133,6 +134,23 @@ ub_log_option(const char *name)
 	    strcmp(name, "verbosity:") == 0;
 }
 
+/* ub_server_ok - true for "ADDR" or "ADDR@PORT" with an IP address and
+ * a port of 1..65535 (unbound itself accepts a bad port and fails later,
+ * at query time) */
+static bool
+ub_server_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	struct mxspf_addr a;
+	uint64_t port;
+
+	if (mxspf__addr_parse_n(s, at != NULL ? (size_t)(at - s) : strlen(s),
+	    0, &a) != 0)
+		return false;
+	return at == NULL || (mxspf__parse_uint(at + 1, strlen(at + 1), 65535,
+	    &port) == 0 && port > 0);
+}
+
 /* ub_configure - apply cfg and our fixed options to a fresh ub->ctx */
 static int
 ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
@@ -163,6 +181,11 @@ ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
 		}
 	}
 	for (i = 0; i < cfg->nforwarders; i++) {
+		if (!ub_server_ok(cfg->forwarders[i])) {
+			ub_seterr(err, errlen, "forwarder is not ADDR[@PORT]",
+			    cfg->forwarders[i], UB_SYNTAX);
+			return UB_SYNTAX;
+		}
 		if ((r = ub_ctx_set_fwd(ub->ctx, cfg->forwarders[i])) != 0) {
 			ub_seterr(err, errlen, "forwarder",
 			    cfg->forwarders[i], r);
@@ -173,6 +196,11 @@ ub_configure(struct mxspf_ub *ub, const struct mxspf_ub_config *cfg,
 		if (cfg->stub_zone == NULL || cfg->stub_addr == NULL) {
 			ub_seterr(err, errlen, "stub needs a zone and an "
 			    "address", NULL, UB_SYNTAX);
+			return UB_SYNTAX;
+		}
+		if (!ub_server_ok(cfg->stub_addr)) {
+			ub_seterr(err, errlen, "stub is not ADDR[@PORT]",
+			    cfg->stub_addr, UB_SYNTAX);
 			return UB_SYNTAX;
 		}
 		if ((r = ub_ctx_set_stub(ub->ctx, cfg->stub_zone,

@@ -45,14 +45,19 @@ struct mxspf_ub;
 /**
  * Create a resolver.  Loopback servers are allowed and the reserved names
  * (.test, .example, .invalid, .localhost) are not answered locally, so test
- * zones on 127.0.0.1 work.
+ * zones on 127.0.0.1 work.  Forwarder and stub addresses must be an IP
+ * address with an optional "@PORT" (1-65535).  The configuration is frozen
+ * here, so errors (a bad address, an unreadable trust anchor) show now.
+ * unbound starts a worker thread at the first asynchronous query: fork or
+ * drop privileges before that.
  * @param err: receives a message on failure (may be NULL).
  * @return 0, MXSPF_ENOMEM or MXSPF_EDNS.
  */
 int mxspf_ub_new(struct mxspf_ub **out, const struct mxspf_ub_config *cfg,
     char *err, size_t errlen);
 
-/** Free a resolver; queries in flight are cancelled, callbacks not run. */
+/** Free a resolver; queries in flight are cancelled, callbacks not run.
+ * Never call it from inside a callback. */
 void mxspf_ub_free(struct mxspf_ub *ub);
 
 /** An mxspf_resolve_fn that resolves synchronously (arg: mxspf_ub). */
@@ -68,7 +73,8 @@ typedef void (*mxspf_ub_answer_fn)(void *arg, const struct mxspf_answer *a);
  * Start one query.  cb fires from mxspf_ub_process(), never from inside
  * this call; if this call fails, cb never fires.
  * @param id: receives an id for mxspf_ub_cancel() (may be NULL).
- * @return 0, MXSPF_ENOMEM or MXSPF_EDNS.
+ * @return 0, MXSPF_EINVAL (a name that cannot be queried: empty or
+ * over-long labels), MXSPF_ENOMEM or MXSPF_EDNS.
  */
 int mxspf_ub_query(struct mxspf_ub *ub, const char *name, uint16_t type,
     mxspf_ub_answer_fn cb, void *arg, int *id);
@@ -83,15 +89,21 @@ typedef void (*mxspf_ub_done_fn)(void *arg, struct mxspf_eval *ev, int err);
 /**
  * Drive an evaluation asynchronously: issue its queries, feed answers as
  * they arrive, step it, and call done when it finishes.  done fires from
- * mxspf_ub_process() (or from this call when no query is needed).
- * @return 0, or a negative MXSPF_E* (done never fires).
+ * mxspf_ub_process(), or from inside this call when no query is needed or
+ * a query could not be started (it is then answered SERVFAIL at once).
+ * Speculative queries still in flight when the evaluation ends are
+ * cancelled.  Call mxspf_ub_eval_stop() before freeing a running
+ * evaluation.
+ * @return 0, or a negative MXSPF_E* (MXSPF_EINVAL, MXSPF_ENOMEM; done
+ * never fires).
  */
 int mxspf_ub_eval_start(struct mxspf_ub *ub, struct mxspf_eval *ev,
     mxspf_ub_done_fn done, void *arg);
 
 /**
  * Stop driving ev (its deadline passed): cancel its queries, abort it with
- * temperror and call its done callback from inside this call.
+ * temperror and call its done callback from inside this call.  Does
+ * nothing for an evaluation that is not being driven.
  */
 void mxspf_ub_eval_stop(struct mxspf_ub *ub, struct mxspf_eval *ev);
 
