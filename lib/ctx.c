@@ -47,7 +47,11 @@ mxspf_ctx_new(struct mxspf_ctx **out, const struct mxspf_config *cfg)
 		return MXSPF_ENOMEM;
 	}
 	if (ctx->cfg.record_cache_size > 0) {
-		ctx->ncache = ctx->cfg.record_cache_size;
+		/* A power of two, so a slot is a mask of the hash. */
+		ctx->ncache = 1;
+		while (ctx->ncache < ctx->cfg.record_cache_size &&
+		    ctx->ncache < ((size_t)1 << 24))
+			ctx->ncache <<= 1;
 		ctx->cache = mxspf__calloc(ctx->ncache, sizeof(*ctx->cache));
 		if (ctx->cache == NULL) {
 			mxspf_ctx_free(ctx);
@@ -102,7 +106,7 @@ mxspf__ctx_record(struct mxspf_ctx *ctx, const char *text, size_t len,
 	int rc;
 
 	if (ctx->ncache > 0) {
-		slot = &ctx->cache[text_hash(text, len) % ctx->ncache];
+		slot = &ctx->cache[text_hash(text, len) & (ctx->ncache - 1)];
 		if (*slot != NULL && (*slot)->len == len &&
 		    memcmp((*slot)->text, text, len) == 0) {
 			mxspf__record_ref(*slot);

@@ -104,6 +104,7 @@ struct mxspf_eval {
 	struct mxspf_buf scratch[2];	/* the macro expander's */
 	int err;		/* sticky MXSPF_ENOMEM */
 	bool prefetching;	/* queries made now are speculative */
+	bool sync_driver;	/* mxspf_eval_run: no overlap to gain */
 	bool traced_end;
 };
 
@@ -816,7 +817,8 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 	size_t i, budget;
 	bool ok;
 
-	if (!ev->cfg->speculative || ev->v.dns_terms >= ev->cfg->max_dns_terms)
+	if (!ev->cfg->speculative || ev->sync_driver ||
+	    ev->v.dns_terms >= ev->cfg->max_dns_terms)
 		return;
 	budget = ev->cfg->max_dns_terms - ev->v.dns_terms;
 	for (i = 0; i <= r->nterms && budget > 0 && ev->err == 0; i++) {
@@ -1451,6 +1453,9 @@ mxspf_eval_free(struct mxspf_eval *ev)
 int
 mxspf_eval_run(struct mxspf_eval *ev, mxspf_resolve_fn fn, void *arg)
 {
+	/* A synchronous resolver answers one query at a time, so queries
+	 * asked ahead would only cost: no speculation here. */
+	ev->sync_driver = true;
 	for (;;) {
 		const struct mxspf_query *q;
 		int rc = mxspf_eval_step(ev);

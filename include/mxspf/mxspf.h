@@ -149,12 +149,15 @@ struct mxspf_config {
 	size_t max_void_lookups;	/* RFC 7208 s4.6.4: 2 */
 	size_t max_mx_names;	/* 10 names per "mx" */
 	size_t max_ptr_names;	/* 10 names per "ptr" and %{p} */
-	bool speculative;	/* prefetch later terms' first query */
+	bool speculative;	/* prefetch later terms' first query
+				 * (asynchronous drivers; mxspf_eval_run()
+				 * never speculates) */
 	bool trace;		/* keep an evaluation trace (mxspf_eval_trace) */
 	const char *default_exp;	/* explanation when exp= gives none;
 					 * NULL: built-in text */
 	const char *receiver;	/* %{r}; NULL: "unknown" */
-	size_t record_cache_size;	/* parsed records kept; 0 disables */
+	size_t record_cache_size;	/* parsed records kept (rounded up to
+					 * a power of two); 0 disables */
 };
 
 /** Fill cfg with the defaults of RFC 7208. */

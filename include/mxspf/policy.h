@@ -1,0 +1,215 @@
+/* include/mxspf/policy.h - the backup-MX policy engine of libmxspf.
+ *
+ * Decides, per recipient, whether an SMTP client is a trusted relay for the
+ * recipient's domain D (an MX host of D, honouring MX preference), and
+ * turns the SPF verdict plus that trust into an action.  Shared by mxspfd
+ * (Postfix policy server) and mxspf-milter.
+ *
+ * The MX-trust lookup is sans-I/O like the SPF evaluator: it hands out DNS
+ * queries (MX of D, then A and AAAA of at most 10 MX hosts) and is fed the
+ * answers in any order, so any mxspf driver can run it.  These lookups are
+ * outside SPF's 10-term and 2-void budgets.
+ *
+ * Owns: struct mxspf_trust (one trust lookup) and the pure decision
+ * function mxspf_policy_decide().  Threads: one thread at a time per object.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MXSPF_POLICY_H
+#define MXSPF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxspf/mxspf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How MX hosts of the recipient domain are trusted. */
+enum mxspf_trust_mode {
+	MXSPF_TRUST_PREFERENCE = 0,	/* an MX host not more preferred than
+					 * this server's own entry */
+	MXSPF_TRUST_ANY,		/* any MX host of the domain */
+	MXSPF_TRUST_OFF			/* MX hosts are not trusted */
+};
+
+/** "preference", "any", "off". */
+const char *mxspf_trust_mode_name(enum mxspf_trust_mode m);
+
+/** Parse a mode name. @return 0 or MXSPF_EINVAL. */
+int mxspf_trust_mode_parse(const char *name, enum mxspf_trust_mode *out);
+
+/* This server's identity, to find its own entry in D's MX list. */
+struct mxspf_trust_config {
+	enum mxspf_trust_mode mode;
+	const struct mxspf_addr *own_addrs;	/* configured addresses */
+	size_t n_own_addrs;
+	const char *const *own_names;	/* configured host names */
+	size_t n_own_names;
+	size_t max_hosts;		/* MX hosts looked at; 0: 10 */
+};
+
+/* One trust question: may client relay for recipients at domain? */
+struct mxspf_trust_request {
+	const char *domain;		/* the recipient domain D */
+	struct mxspf_addr client;
+	const struct mxspf_addr *server_addr;	/* the address the client
+						 * connected to (Postfix
+						 * server_address), or NULL */
+};
+
+/* One MX host of D as the trust lookup saw it. */
+struct mxspf_trust_host {
+	const char *name;
+	uint16_t pref;
+	const struct mxspf_addr *addrs;	/* A and AAAA */
+	size_t naddrs;
+	enum mxspf_dns_status a_status, aaaa_status;
+	bool is_client;			/* one of its addresses is the client */
+	bool is_self;			/* this server's own entry */
+};
+
+enum mxspf_trust_outcome {
+	MXSPF_TRUST_NO = 0,	/* not trusted: the SPF verdict applies */
+	MXSPF_TRUST_YES,	/* trusted relay for D */
+	MXSPF_TRUST_DNSERR	/* could not tell: a DNS failure */
+};
+
+/* The answer.  Pointers are owned by the trust object. */
+struct mxspf_trust_verdict {
+	enum mxspf_trust_outcome outcome;
+	const char *why;		/* one line for logs and headers */
+	const struct mxspf_trust_host *client_host;	/* the MX host that
+							 * is the client */
+	const struct mxspf_trust_host *self_host;	/* this server's most
+							 * preferred entry */
+	const struct mxspf_trust_host *hosts;	/* by preference */
+	size_t nhosts;
+	bool implicit_mx;		/* D has no MX: D itself (RFC 5321
+					 * s5.1) */
+	size_t queries;
+};
+
+struct mxspf_trust;
+
+/**
+ * Start a trust lookup.
+ * @param cfg, req: copied.
+ * @return 0, MXSPF_EINVAL (bad domain or address) or MXSPF_ENOMEM.
+ */
+int mxspf_trust_new(struct mxspf_trust **out,
+    const struct mxspf_trust_config *cfg,
+    const struct mxspf_trust_request *req);
+
+/** Like mxspf_eval_step(): MXSPF_STEP_DONE, MXSPF_STEP_QUERY or < 0. */
+int mxspf_trust_step(struct mxspf_trust *t);
+
+/** Like mxspf_eval_next_query(). */
+const struct mxspf_query *mxspf_trust_next_query(struct mxspf_trust *t);
+
+/** Like mxspf_eval_answer(). */
+int mxspf_trust_answer(struct mxspf_trust *t, uint32_t id,
+    const struct mxspf_answer *ans);
+
+/** End now with MXSPF_TRUST_DNSERR (the deadline passed). */
+void mxspf_trust_abort(struct mxspf_trust *t);
+
+/** The verdict, once mxspf_trust_step() returned MXSPF_STEP_DONE. */
+const struct mxspf_trust_verdict *mxspf_trust_verdict(
+    const struct mxspf_trust *t);
+
+/** Free a trust lookup. */
+void mxspf_trust_free(struct mxspf_trust *t);
+
+/* A synchronous resolver for trust lookups, as mxspf_resolve_fn is for
+ * evaluations: answer q with mxspf_trust_answer() before returning. */
+typedef void (*mxspf_trust_resolve_fn)(void *arg, struct mxspf_trust *t,
+    const struct mxspf_query *q);
+
+/** Run a trust lookup to its end with a synchronous resolver. */
+int mxspf_trust_run(struct mxspf_trust *t, mxspf_trust_resolve_fn fn,
+    void *arg);
+
+/** An mxspf_trust_resolve_fn answering from an mxspf_zone. */
+void mxspf_zone_resolve_trust(void *zone, struct mxspf_trust *t,
+    const struct mxspf_query *q);
+
+/* ---- the decision ---------------------------------------------------- */
+
+/* What to do with a result the receiver does not reject outright. */
+enum mxspf_policy_act {
+	MXSPF_ACT_ACCEPT = 0,	/* accept (with a header) */
+	MXSPF_ACT_REJECT,	/* 5xx */
+	MXSPF_ACT_DEFER		/* 4xx */
+};
+
+/** "accept", "reject", "defer". */
+const char *mxspf_policy_act_name(enum mxspf_policy_act a);
+
+/** Parse an action name. @return 0 or MXSPF_EINVAL. */
+int mxspf_policy_act_parse(const char *name, enum mxspf_policy_act *out);
+
+/* The receiver's policy for one recipient domain (the daemon resolves
+ * per-domain overrides before calling). */
+struct mxspf_policy {
+	enum mxspf_policy_act on_fail;		/* default reject */
+	enum mxspf_policy_act on_softfail;	/* default accept */
+	enum mxspf_policy_act on_permerror;	/* default accept */
+	enum mxspf_policy_act on_temperror;	/* default accept */
+	bool test_mode;		/* never reject or defer */
+};
+
+/** Fill p with the defaults above. */
+void mxspf_policy_init(struct mxspf_policy *p);
+
+/* Why a recipient was accepted without the SPF verdict applying. */
+enum mxspf_relay_reason {
+	MXSPF_RELAY_NONE = 0,	/* not a relay: SPF applies */
+	MXSPF_RELAY_EXEMPT,	/* exempt network */
+	MXSPF_RELAY_CONFIGURED,	/* configured trusted relay */
+	MXSPF_RELAY_MX		/* MX host of the recipient domain */
+};
+
+/** "none", "exempt", "configured", "mx". */
+const char *mxspf_relay_reason_name(enum mxspf_relay_reason r);
+
+/* The decision for one recipient. */
+struct mxspf_decision {
+	enum mxspf_policy_act act;	/* what the receiver does */
+	bool would_act;		/* test mode: act is ACCEPT, but the
+				 * policy would have rejected/deferred */
+	enum mxspf_policy_act would;	/* that action */
+	int code;		/* 550, 451, or 0 to accept */
+	const char *status;	/* "5.7.23", "4.7.24", "4.4.3", ... */
+	char *text;		/* the SMTP reply text, malloc'd; or NULL */
+};
+
+/**
+ * Decide for one recipient.
+ * @param spf: the SPF verdict for the original client (may be NULL when
+ *  the client was exempt and no SPF check was made).
+ * @param relay: why the client is a relay for this recipient's domain.
+ * @param trust: the MX trust lookup for this domain, or NULL.
+ * @param out: filled in; free out->text with free().
+ * @return 0 or MXSPF_ENOMEM.
+ *
+ * Rules: a relay (exempt, configured, or trusted MX) is accepted.  Else
+ * the SPF verdict applies: fail -> on_fail (550 5.7.23 with the
+ * explanation, RFC 7372), softfail -> on_softfail (550 5.7.23 / 451
+ * 4.7.23), permerror -> on_permerror (550 5.7.24 / 451 4.7.24),
+ * temperror -> on_temperror (451 4.7.24; reject is treated as defer), the
+ * rest accept.  A DNS failure in the trust lookup never becomes a reject:
+ * where SPF would reject, the answer is 451 4.4.3.  Test mode accepts
+ * everything and records what it would have done.
+ */
+int mxspf_policy_decide(const struct mxspf_policy *p,
+    const struct mxspf_verdict *spf, enum mxspf_relay_reason relay,
+    const struct mxspf_trust_verdict *trust, struct mxspf_decision *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MXSPF_POLICY_H */
