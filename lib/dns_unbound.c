@@ -66,13 +66,16 @@ struct ubq {
 	uint32_t qid;			/* and the evaluator's query id */
 };
 
-/* One evaluation driven by mxspf_ub_eval_start(). */
+/* One machine (an evaluation, a trust lookup, ...) driven by
+ * mxspf_ub_drive() or mxspf_ub_eval_start(). */
 struct ubrun {
 	struct mxspf_ub *ub;
 	struct ubrun *prev;
 	struct ubrun *next;
-	struct mxspf_eval *ev;
-	mxspf_ub_done_fn done;
+	const struct mxspf_machine_ops *ops;
+	void *obj;
+	mxspf_ub_drive_done_fn done;
+	mxspf_ub_done_fn eval_done;	/* mxspf_ub_eval_start's callback */
 	void *arg;
 	struct ubq *queries;		/* in flight */
 	size_t nqueries;
@@ -616,14 +619,18 @@ ubrun_unlink(struct ubrun *run)
 static void
 ubrun_finish(struct ubrun *run, int err)
 {
-	mxspf_ub_done_fn done = run->done;
-	struct mxspf_eval *ev = run->ev;
+	mxspf_ub_drive_done_fn done = run->done;
+	mxspf_ub_done_fn eval_done = run->eval_done;
+	void *obj = run->obj;
 	void *arg = run->arg;
 
 	ubq_cancel_all(run->ub, &run->queries);
 	ubrun_unlink(run);
 	free(run);
-	done(arg, ev, err);
+	if (eval_done != NULL)
+		eval_done(arg, obj, err);
+	else
+		done(arg, obj, err);
 }
 
 /* ubrun_issue - start every query the evaluator hands out.  A query that
@@ -639,7 +646,7 @@ ubrun_issue(struct ubrun *run)
 	struct ubq *q;
 	int answered = 0, r;
 
-	while ((mq = mxspf_eval_next_query(run->ev)) != NULL) {
+	while ((mq = run->ops->next_query(run->obj)) != NULL) {
 		r = MXSPF_ELIMIT;
 		q = NULL;
 		if (run->nqueries < MXSPF_MAX_QUERIES &&
@@ -651,7 +658,7 @@ ubrun_issue(struct ubrun *run)
 		if (r == 0)
 			continue;
 		free(q);
-		r = mxspf_eval_answer(run->ev, mq->id, &servfail);
+		r = run->ops->answer(run->obj, mq->id, &servfail);
 		if (r == MXSPF_ENOMEM)
 			return r;
 		answered = 1;
@@ -685,7 +692,7 @@ ubrun_drive(struct ubrun *run, int r)
 				ubrun_finish(run, MXSPF_ESTATE);
 			return;
 		}
-		r = mxspf_eval_step(run->ev);
+		r = run->ops->step(run->obj);
 	}
 }
 
@@ -695,32 +702,33 @@ ubrun_answered(struct ubrun *run, uint32_t qid, const struct mxspf_answer *a)
 {
 	int r;
 
-	r = mxspf_eval_answer(run->ev, qid, a);
+	r = run->ops->answer(run->obj, qid, a);
 	if (r == MXSPF_ENOMEM) {
 		ubrun_finish(run, r);
 		return;
 	}
-	ubrun_drive(run, mxspf_eval_step(run->ev));
+	ubrun_drive(run, run->ops->step(run->obj));
 }
 
-int
-mxspf_ub_eval_start(struct mxspf_ub *ub, struct mxspf_eval *ev,
-    mxspf_ub_done_fn done, void *arg)
+/* ub_start - start driving obj; exactly one of done / eval_done is set */
+static int
+ub_start(struct mxspf_ub *ub, const struct mxspf_machine_ops *ops, void *obj,
+    mxspf_ub_drive_done_fn done, mxspf_ub_done_fn eval_done, void *arg)
 {
 	struct ubrun *run;
 	int r;
 
-	if (ub == NULL || ev == NULL || done == NULL)
-		return MXSPF_EINVAL;
 	if ((run = mxspf__calloc(1, sizeof(*run))) == NULL)
 		return MXSPF_ENOMEM;
-	if ((r = mxspf_eval_step(ev)) < 0) {
+	if ((r = ops->step(obj)) < 0) {
 		free(run);
 		return r;
 	}
 	run->ub = ub;
-	run->ev = ev;
+	run->ops = ops;
+	run->obj = obj;
 	run->done = done;
+	run->eval_done = eval_done;
 	run->arg = arg;
 	run->next = ub->runs;
 	if (ub->runs != NULL)
@@ -730,27 +738,45 @@ mxspf_ub_eval_start(struct mxspf_ub *ub, struct mxspf_eval *ev,
 	return 0;
 }
 
+int
+mxspf_ub_drive(struct mxspf_ub *ub, const struct mxspf_machine_ops *ops,
+    void *obj, mxspf_ub_drive_done_fn done, void *arg)
+{
+	if (ub == NULL || ops == NULL || obj == NULL || done == NULL)
+		return MXSPF_EINVAL;
+	return ub_start(ub, ops, obj, done, NULL, arg);
+}
+
+int
+mxspf_ub_eval_start(struct mxspf_ub *ub, struct mxspf_eval *ev,
+    mxspf_ub_done_fn done, void *arg)
+{
+	if (ub == NULL || ev == NULL || done == NULL)
+		return MXSPF_EINVAL;
+	return ub_start(ub, &mxspf_eval_ops, ev, NULL, done, arg);
+}
+
 void
-mxspf_ub_eval_stop(struct mxspf_ub *ub, struct mxspf_eval *ev)
+mxspf_ub_drive_stop(struct mxspf_ub *ub, void *obj)
 {
 	struct ubrun *run;
-	mxspf_ub_done_fn done;
-	void *arg;
 
 	if (ub == NULL)
 		return;
 	for (run = ub->runs; run != NULL; run = run->next)
-		if (run->ev == ev)
+		if (run->obj == obj)
 			break;
 	if (run == NULL)
 		return;		/* not driven (any more): done already ran */
 	ubq_cancel_all(ub, &run->queries);
-	ubrun_unlink(run);
-	done = run->done;
-	arg = run->arg;
-	free(run);
-	mxspf_eval_abort(ev);
-	done(arg, ev, 0);
+	run->ops->abort(obj);
+	ubrun_finish(run, 0);
+}
+
+void
+mxspf_ub_eval_stop(struct mxspf_ub *ub, struct mxspf_eval *ev)
+{
+	mxspf_ub_drive_stop(ub, ev);
 }
 
 int

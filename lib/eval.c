@@ -1472,3 +1472,32 @@ mxspf_eval_run(struct mxspf_eval *ev, mxspf_resolve_fn fn, void *arg)
 		}
 	}
 }
+
+/* eval_ops_* - struct mxspf_machine_ops adapters of the evaluator */
+static int
+eval_ops_step(void *obj)
+{
+	return mxspf_eval_step(obj);
+}
+
+static const struct mxspf_query *
+eval_ops_next(void *obj)
+{
+	return mxspf_eval_next_query(obj);
+}
+
+static int
+eval_ops_answer(void *obj, uint32_t id, const struct mxspf_answer *a)
+{
+	return mxspf_eval_answer(obj, id, a);
+}
+
+static void
+eval_ops_abort(void *obj)
+{
+	mxspf_eval_abort(obj);
+}
+
+const struct mxspf_machine_ops mxspf_eval_ops = {
+	eval_ops_step, eval_ops_next, eval_ops_answer, eval_ops_abort
+};

@@ -288,6 +288,20 @@ const char *mxspf_eval_trace(const struct mxspf_eval *ev);
 /** Free an evaluation (outstanding queries are forgotten). */
 void mxspf_eval_free(struct mxspf_eval *ev);
 
+/* The operations of any sans-I/O object that asks for DNS queries (an
+ * evaluation, an MX-trust lookup, a recipient decision), so that one
+ * driver can run them all.  Each behaves like the mxspf_eval_* call of the
+ * same name; obj is the object. */
+struct mxspf_machine_ops {
+	int (*step)(void *obj);
+	const struct mxspf_query *(*next_query)(void *obj);
+	int (*answer)(void *obj, uint32_t id, const struct mxspf_answer *a);
+	void (*abort)(void *obj);
+};
+
+/* The operations of struct mxspf_eval. */
+extern const struct mxspf_machine_ops mxspf_eval_ops;
+
 /* A synchronous resolver: answer q by calling mxspf_eval_answer(ev, q->id,
  * ...) before returning (with MXSPF_DNS_TIMEOUT or SERVFAIL on failure). */
 typedef void (*mxspf_resolve_fn)(void *arg, struct mxspf_eval *ev,

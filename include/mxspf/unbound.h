@@ -100,6 +100,22 @@ typedef void (*mxspf_ub_done_fn)(void *arg, struct mxspf_eval *ev, int err);
 int mxspf_ub_eval_start(struct mxspf_ub *ub, struct mxspf_eval *ev,
     mxspf_ub_done_fn done, void *arg);
 
+/* Called when a machine started by mxspf_ub_drive() is done (err 0) or
+ * failed (err < 0). */
+typedef void (*mxspf_ub_drive_done_fn)(void *arg, void *obj, int err);
+
+/**
+ * Drive any sans-I/O machine (see struct mxspf_machine_ops) as
+ * mxspf_ub_eval_start() drives an evaluation.
+ * @return 0, or a negative MXSPF_E* (done never fires).
+ */
+int mxspf_ub_drive(struct mxspf_ub *ub, const struct mxspf_machine_ops *ops,
+    void *obj, mxspf_ub_drive_done_fn done, void *arg);
+
+/** Stop driving obj: cancel its queries, call ops->abort and done (from
+ * inside this call).  Does nothing for an object not being driven. */
+void mxspf_ub_drive_stop(struct mxspf_ub *ub, void *obj);
+
 /**
  * Stop driving ev (its deadline passed): cancel its queries, abort it with
  * temperror and call its done callback from inside this call.  Does

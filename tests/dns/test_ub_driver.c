@@ -274,6 +274,35 @@ mxspf_eval_abort(struct mxspf_eval *ev)
 	ev->aborted = true;
 }
 
+/* fake_ops_* - the fake evaluator as a struct mxspf_machine_ops */
+static int
+fake_ops_step(void *obj)
+{
+	return mxspf_eval_step(obj);
+}
+
+static const struct mxspf_query *
+fake_ops_next(void *obj)
+{
+	return mxspf_eval_next_query(obj);
+}
+
+static int
+fake_ops_answer(void *obj, uint32_t id, const struct mxspf_answer *a)
+{
+	return mxspf_eval_answer(obj, id, a);
+}
+
+static void
+fake_ops_abort(void *obj)
+{
+	mxspf_eval_abort(obj);
+}
+
+const struct mxspf_machine_ops mxspf_eval_ops = {
+	fake_ops_step, fake_ops_next, fake_ops_answer, fake_ops_abort
+};
+
 /* fake_done - done callback: record, and free ev when asked to */
 static void
 fake_done(void *arg, struct mxspf_eval *ev, int err)
