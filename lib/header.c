@@ -43,6 +43,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mxspf/mxspf.h"
@@ -530,6 +531,52 @@ mxspf_header_received_spf(const struct mxspf_header_info *info,
 		hdr_pair(&h, "mechanism", v->mechanism);
 	if (*h.problem != '\0')
 		hdr_pair(&h, "problem", h.problem);
+	if (info->trusted_for != NULL && *info->trusted_for != '\0')
+		hdr_pair(&h, "x-mxspf-trusted-for", info->trusted_for);
+	return hdr_end(&h, 0, out);
+}
+
+int
+mxspf_header_relay(const struct mxspf_header_info *info, const char *kind,
+    const char *relay_host, unsigned pref, const char *domains, char **out)
+{
+	static const struct mxspf_verdict none = { .result = MXSPF_NONE };
+	struct mxspf_header_info i2;
+	struct hdr h;
+	char num[16];
+	int rc;
+
+	if (out == NULL)
+		return MXSPF_EINVAL;
+	*out = NULL;
+	if (info == NULL || kind == NULL || domains == NULL ||
+	    !hdr_is_token(kind, strlen(kind)))
+		return MXSPF_EINVAL;
+	i2 = *info;
+	i2.verdict = &none;
+	if ((rc = hdr_begin(&h, &i2)) != 0)
+		return hdr_end(&h, rc, out);
+	mxspf_buf_puts(&h.word, "X-Mxspf-Relay: ");
+	mxspf_buf_puts(&h.word, kind);
+	h.problem = domains;
+	hdr_flush(&h);
+	mxspf_buf_putc(&h.word, '(');
+	if (*h.receiver != '\0')
+		hdr_expand(&h, "%R: ");
+	hdr_expand(&h, "%C is a trusted relay for %P");
+	mxspf_buf_putc(&h.word, ')');
+	hdr_pair(&h, "client-ip", h.client);
+	hdr_pair(&h, "envelope-from", hdr_str(info->sender));
+	if (info->helo != NULL && *info->helo != '\0')
+		hdr_pair(&h, "helo", info->helo);
+	if (*h.receiver != '\0')
+		hdr_pair(&h, "receiver", h.receiver);
+	if (relay_host != NULL && *relay_host != '\0') {
+		hdr_pair(&h, "relay-host", relay_host);
+		(void)snprintf(num, sizeof(num), "%u", pref & 0xffffu);
+		hdr_pair(&h, "preference", num);
+	}
+	hdr_pair(&h, "domain", domains);
 	return hdr_end(&h, 0, out);
 }
 

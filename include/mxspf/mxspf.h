@@ -370,6 +370,10 @@ struct mxspf_header_info {
 	const char *sender;	/* envelope-from as given; may be "" */
 	enum mxspf_identity identity;
 	const char *receiver;	/* host name of this receiver */
+	const char *trusted_for;	/* NULL, or the recipient domains the
+					 * client was trusted for as an MX
+					 * relay (Received-SPF gets an
+					 * "x-mxspf-trusted-for" pair) */
 };
 
 /**
@@ -388,6 +392,22 @@ int mxspf_header_received_spf(const struct mxspf_header_info *info,
  */
 int mxspf_header_auth_results(const struct mxspf_header_info *info,
     const char *authserv_id, char **out);
+
+/**
+ * Write an X-Mxspf-Relay header: the record of a relay that was trusted
+ * (for recipients whose SPF verdict therefore did not apply), claiming no
+ * SPF result.  info->verdict is not used (may be NULL).
+ *	X-Mxspf-Relay: mx (R: C is a trusted relay for D) client-ip=C;
+ *	    envelope-from=S; helo=H; receiver=R; relay-host=N; preference=P;
+ *	    domain="D ..."
+ * @param kind: "mx", "configured" or "exempt".
+ * @param relay_host: the MX host name the client is (may be NULL).
+ * @param pref: its MX preference (ignored without relay_host).
+ * @param domains: the recipient domains, space-separated.
+ * @return 0, MXSPF_ENOMEM or MXSPF_EINVAL.
+ */
+int mxspf_header_relay(const struct mxspf_header_info *info, const char *kind,
+    const char *relay_host, unsigned pref, const char *domains, char **out);
 
 #ifdef __cplusplus
 }

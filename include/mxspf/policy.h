@@ -209,6 +209,208 @@ int mxspf_policy_decide(const struct mxspf_policy *p,
     const struct mxspf_verdict *spf, enum mxspf_relay_reason relay,
     const struct mxspf_trust_verdict *trust, struct mxspf_decision *out);
 
+
+/* ---- address lists (lib/netlist.c) ------------------------------------ */
+
+struct mxspf_netlist;
+
+/** Create an empty list. @return 0 or MXSPF_ENOMEM. */
+int mxspf_netlist_new(struct mxspf_netlist **out);
+
+/**
+ * Add networks: "ADDR" or "ADDR/LEN", IPv4 or IPv6, several separated by
+ * spaces or commas.  On error nothing is added and err says which item.
+ * @return 0, MXSPF_ESYNTAX or MXSPF_ENOMEM.
+ */
+int mxspf_netlist_add(struct mxspf_netlist *l, const char *text, char *err,
+    size_t errlen);
+
+/** True when a is inside one of the networks (NULL list: false). */
+bool mxspf_netlist_match(const struct mxspf_netlist *l,
+    const struct mxspf_addr *a);
+
+/** The number of networks. */
+size_t mxspf_netlist_count(const struct mxspf_netlist *l);
+
+/** Write the list as "net/len net/len" into buf (len bytes, NUL added).
+ * @return 0 or MXSPF_ELIMIT. */
+int mxspf_netlist_format(const struct mxspf_netlist *l, char *buf,
+    size_t len);
+
+/** Free a list (NULL is fine). */
+void mxspf_netlist_free(struct mxspf_netlist *l);
+
+/* ---- the receiver's configuration (lib/conf.c) ----------------------- */
+
+/* Which trace header a policy server prepends (one per message). */
+enum mxspf_header_kind {
+	MXSPF_HDR_RECEIVED_SPF = 0,
+	MXSPF_HDR_AUTH_RESULTS,
+	MXSPF_HDR_NONE
+};
+
+/* Overrides for one recipient domain ([domain NAME] sections). */
+struct mxspf_domain_conf {
+	char *domain;			/* lower case, no trailing dot */
+	struct mxspf_policy policy;	/* starts as a copy of the global */
+	struct mxspf_netlist *relays;	/* trusted for this domain only */
+	enum mxspf_trust_mode trust_mode;
+};
+
+/* Everything mxspfd and mxspf-milter read from their INI file.  Made by
+ * mxspf_conf_new() with the defaults, then mxspf_conf_load(); read-only
+ * afterwards.  Every string and list is owned by the struct. */
+struct mxspf_conf {
+	/* [policy] */
+	bool check_helo;		/* HELO identity first; default true */
+	struct mxspf_policy policy;	/* defaults of mxspf_policy_init() */
+	struct mxspf_netlist *exempt;	/* default 127.0.0.0/8 ::1/128 */
+	struct mxspf_netlist *relays;	/* trusted for every domain */
+	enum mxspf_trust_mode trust_mode;	/* default preference */
+	char **own_names;		/* this server's host names */
+	size_t n_own_names;
+	struct mxspf_addr *own_addrs;	/* this server's addresses */
+	size_t n_own_addrs;
+	struct mxspf_domain_conf *domains;
+	size_t ndomains;
+	enum mxspf_header_kind header;	/* default received-spf */
+	char *authserv_id;		/* default: the host name */
+	char *receiver;			/* default: the host name */
+	unsigned deadline_ms;		/* per SPF/trust lookup; 20000 */
+	/* [spf] */
+	struct mxspf_config spf;	/* its strings point into the conf */
+	/* [resolver] */
+	char *resolvconf;		/* NULL: /etc/resolv.conf */
+	char **forwarders;
+	size_t nforwarders;
+	char *stub_zone, *stub_addr;
+	char *trust_anchor_file;
+	/* [mxspfd] */
+	char **listen;			/* "unix:PATH", "inet:HOST:PORT",
+					 * "stdio"; default
+					 * unix:/run/mxspf/mxspfd.sock */
+	size_t nlisten;
+	char *user, *group;		/* drop to these after binding */
+	unsigned max_connections;	/* default 1000 */
+	unsigned max_inflight;		/* evaluations at once; 10000 */
+	unsigned idle_timeout_s;	/* close idle connections; 300 */
+	char *syslog_facility;		/* default "mail"; "none" */
+	bool log_stderr;
+};
+
+/** A configuration with every default. @return 0 or MXSPF_ENOMEM. */
+int mxspf_conf_new(struct mxspf_conf **out);
+
+/**
+ * Read an INI file over the defaults (libinih).  Unknown sections or keys
+ * and bad values are errors: err gets "FILE:LINE: message".
+ * @return 0, MXSPF_ENOENT (cannot open), MXSPF_ESYNTAX or MXSPF_ENOMEM.
+ */
+int mxspf_conf_load(struct mxspf_conf *c, const char *path, char *err,
+    size_t errlen);
+
+/** The overrides for a recipient domain, or NULL. */
+const struct mxspf_domain_conf *mxspf_conf_domain(const struct mxspf_conf *c,
+    const char *domain);
+
+/** Free a configuration (NULL is fine). */
+void mxspf_conf_free(struct mxspf_conf *c);
+
+/* ---- one SMTP transaction (lib/txn.c) -------------------------------- */
+
+/* The SMTP facts of a transaction (Postfix: one "instance"). */
+struct mxspf_txn_info {
+	struct mxspf_addr client;
+	const char *helo;		/* may be NULL */
+	const char *sender;		/* "" for the null reverse-path */
+	const struct mxspf_addr *server_addr;	/* may be NULL */
+	const char *queue_id;		/* for logs; may be NULL */
+	int64_t now;			/* for %{t}; 0 if unknown */
+};
+
+struct mxspf_txn;
+
+/**
+ * Start a transaction.  The SPF verdict is computed once, by the first
+ * recipient that needs it, and reused for the others.
+ * @param ctx, conf: must outlive the transaction.
+ * @return 0, MXSPF_EINVAL or MXSPF_ENOMEM.
+ */
+int mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
+    const struct mxspf_conf *conf, const struct mxspf_txn_info *info);
+
+/** Free a transaction; its recipients must be freed first. */
+void mxspf_txn_free(struct mxspf_txn *txn);
+
+/* The decision for one recipient.  Pointers are owned by the recipient
+ * (or its transaction) and valid until it is freed. */
+struct mxspf_rcpt_result {
+	const char *recipient;
+	const char *domain;		/* lower case */
+	enum mxspf_relay_reason relay;
+	const struct mxspf_trust_verdict *trust;	/* NULL: not looked up */
+	const struct mxspf_verdict *spf;	/* the verdict that applies to
+						 * this recipient, or NULL */
+	enum mxspf_identity spf_identity;
+	struct mxspf_decision decision;
+	const char *action;		/* the Postfix policy action: "DUNNO",
+					 * "550 5.7.23 ...", "451 4.4.3 ..." */
+	const char *log;		/* one line for the log */
+};
+
+struct mxspf_rcpt;
+
+/**
+ * Decide for one recipient (RCPT TO).  The result is a machine: drive it
+ * with mxspf_rcpt_ops (mxspf_ub_drive) or mxspf_rcpt_run().
+ * @return 0, MXSPF_EINVAL (no domain in recipient), MXSPF_ESTATE (another
+ * recipient of this transaction is still running), MXSPF_ENOMEM.
+ */
+int mxspf_rcpt_new(struct mxspf_rcpt **out, struct mxspf_txn *txn,
+    const char *recipient);
+
+int mxspf_rcpt_step(struct mxspf_rcpt *r);
+const struct mxspf_query *mxspf_rcpt_next_query(struct mxspf_rcpt *r);
+int mxspf_rcpt_answer(struct mxspf_rcpt *r, uint32_t id,
+    const struct mxspf_answer *ans);
+void mxspf_rcpt_abort(struct mxspf_rcpt *r);
+
+/* The operations of struct mxspf_rcpt. */
+extern const struct mxspf_machine_ops mxspf_rcpt_ops;
+
+/** The decision, once mxspf_rcpt_step() returned MXSPF_STEP_DONE. */
+const struct mxspf_rcpt_result *mxspf_rcpt_result(const struct mxspf_rcpt *r);
+
+/** Free a recipient (its decision is kept in the transaction's summary). */
+void mxspf_rcpt_free(struct mxspf_rcpt *r);
+
+/* A synchronous resolver for recipients (answers with mxspf_rcpt_answer). */
+typedef void (*mxspf_rcpt_resolve_fn)(void *arg, struct mxspf_rcpt *r,
+    const struct mxspf_query *q);
+
+/** Run a recipient to its end with a synchronous resolver. */
+int mxspf_rcpt_run(struct mxspf_rcpt *r, mxspf_rcpt_resolve_fn fn,
+    void *arg);
+
+/** An mxspf_rcpt_resolve_fn answering from an mxspf_zone. */
+void mxspf_zone_resolve_rcpt(void *zone, struct mxspf_rcpt *r,
+    const struct mxspf_query *q);
+
+/**
+ * The one trace header for the message, from the decisions taken so far
+ * (call it at DATA, after the last recipient).  When the SPF verdict
+ * applied to some recipient it is a Received-SPF or Authentication-Results
+ * header (conf->header) whose comment also names the domains the client
+ * was trusted for; when every accepted recipient came through a trusted MX
+ * relay it is an "X-Mxspf-Relay" header that records the trust and claims
+ * no SPF result (none was computed for the original client).
+ * @param out: a malloc'd header ("Name: value", folded with "\n\t"), or
+ *  NULL when there is nothing to add (no recipient, exempt client,
+ *  header = none).
+ * @return 0 or MXSPF_ENOMEM.
+ */
+int mxspf_txn_header(struct mxspf_txn *txn, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,765 @@
+/* lib/txn.c - one SMTP transaction: per-recipient SPF decisions with
+ * MX-derived relay trust (the engine of mxspfd and mxspf-milter).
+ *
+ * Owns: struct mxspf_txn (the SMTP facts, the SPF verdict computed once
+ * for the transaction, the MX-trust lookups cached per recipient domain,
+ * and a summary of the decisions for the one trace header) and struct
+ * mxspf_rcpt (a sans-I/O machine deciding one recipient).
+ *
+ * A recipient runs, in this order: exempt networks, configured relays
+ * (global and per domain), then the SPF evaluation and the MX-trust lookup
+ * of its domain side by side (their queries are handed out together, so a
+ * cold check costs the longer of the two, not the sum), then
+ * mxspf_policy_decide().  Queries of the sub-machines are tagged in the
+ * top bits of their ids so answers find their way back.
+ *
+ * Must not: do I/O; claim an SPF result for a recipient that was accepted
+ * as relayed mail (that result was computed for the relay, not for the
+ * original client).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxspf/policy.h"
+#include "buf.h"
+#include "internal.h"
+#include "mxspf_limits.h"
+
+#define TAG_SHIFT 28
+#define TAG_MASK 0x0fffffffu
+enum tag { TAG_HELO = 1, TAG_MAILFROM = 2, TAG_TRUST = 3 };
+
+#define TXN_MAX_DOMAINS 64	/* trust lookups cached per transaction */
+#define TXN_MAX_RCPTS 1000	/* decisions kept for the header */
+#define TXN_LOG_MAX 2048
+
+enum spf_state { SPF_IDLE, SPF_HELO, SPF_MAILFROM, SPF_DONE };
+
+/* A cached trust lookup for one recipient domain. */
+struct tcache {
+	char *domain;
+	struct mxspf_trust *t;
+	bool done;
+};
+
+/* What the header needs to know of one accepted recipient. */
+struct summary {
+	char *domain;
+	enum mxspf_relay_reason relay;
+	char *host;		/* the client's MX host name, or NULL */
+	unsigned pref;
+};
+
+struct mxspf_txn {
+	struct mxspf_ctx *ctx;
+	const struct mxspf_conf *conf;
+	struct mxspf_addr client;
+	bool have_server;
+	struct mxspf_addr server;
+	char *helo, *sender, *queue_id;
+	int64_t now;
+	bool exempt;
+	enum spf_state spf;
+	struct mxspf_eval *helo_ev, *mf_ev;
+	const struct mxspf_verdict *verdict;	/* the effective one */
+	enum mxspf_identity identity;
+	struct tcache tc[TXN_MAX_DOMAINS];
+	size_t ntc;
+	struct summary *sum;
+	size_t nsum;
+	bool busy;		/* a recipient is running */
+};
+
+/* A query handed out by a recipient, with its tagged id. */
+struct rq {
+	struct rq *next;
+	struct mxspf_query q;
+};
+
+enum rphase { RP_START, RP_WAIT, RP_DONE };
+
+struct mxspf_rcpt {
+	struct mxspf_txn *txn;
+	char *recipient, *domain;
+	const struct mxspf_domain_conf *dconf;
+	struct mxspf_policy policy;
+	struct tcache *tc;	/* the trust lookup this recipient uses */
+	bool need_spf, need_trust;
+	enum rphase phase;
+	struct rq *rqs;		/* handed out, kept until freed */
+	struct mxspf_rcpt_result res;
+	char *action, *log;
+	int err;
+};
+
+/* ---- the transaction ------------------------------------------------ */
+
+int
+mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
+    const struct mxspf_conf *conf, const struct mxspf_txn_info *info)
+{
+	struct mxspf_txn *t;
+
+	*out = NULL;
+	if (ctx == NULL || conf == NULL || info == NULL ||
+	    (info->client.family != 4 && info->client.family != 6))
+		return MXSPF_EINVAL;
+	if ((t = mxspf__calloc(1, sizeof(*t))) == NULL)
+		return MXSPF_ENOMEM;
+	t->ctx = ctx;
+	t->conf = conf;
+	t->client = info->client;
+	if (info->server_addr != NULL) {
+		t->have_server = true;
+		t->server = *info->server_addr;
+	}
+	t->now = info->now;
+	t->helo = mxspf__strdup(info->helo != NULL ? info->helo : "");
+	t->sender = mxspf__strdup(info->sender != NULL ? info->sender : "");
+	t->queue_id = mxspf__strdup(info->queue_id != NULL ? info->queue_id :
+	    "");
+	if (t->helo == NULL || t->sender == NULL || t->queue_id == NULL) {
+		mxspf_txn_free(t);
+		return MXSPF_ENOMEM;
+	}
+	t->exempt = mxspf_netlist_match(conf->exempt, &t->client);
+	*out = t;
+	return 0;
+}
+
+void
+mxspf_txn_free(struct mxspf_txn *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	mxspf_eval_free(t->helo_ev);
+	mxspf_eval_free(t->mf_ev);
+	for (i = 0; i < t->ntc; i++) {
+		free(t->tc[i].domain);
+		mxspf_trust_free(t->tc[i].t);
+	}
+	for (i = 0; i < t->nsum; i++) {
+		free(t->sum[i].domain);
+		free(t->sum[i].host);
+	}
+	free(t->sum);
+	free(t->helo);
+	free(t->sender);
+	free(t->queue_id);
+	free(t);
+}
+
+/* txn_eval_new - start an evaluation of one identity */
+static int
+txn_eval_new(struct mxspf_txn *t, enum mxspf_identity id,
+    struct mxspf_eval **out)
+{
+	struct mxspf_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.client = t->client;
+	req.sender = t->sender;
+	req.helo = t->helo;
+	req.identity = id;
+	req.now = t->now;
+	return mxspf_eval_new(out, t->ctx, &req);
+}
+
+/* txn_spf_step - advance the transaction's SPF verdict: HELO first when
+ * configured (a HELO fail is the verdict, RFC 7208 s2.3), then MAIL FROM
+ * (the null reverse-path checks postmaster@<helo>: the HELO result is
+ * that same check).  @return MXSPF_STEP_*, or < 0 */
+static int
+txn_spf_step(struct mxspf_txn *t)
+{
+	int rc;
+
+	for (;;) {
+		switch (t->spf) {
+		case SPF_IDLE:
+			if (t->conf->check_helo && t->helo[0] != '\0') {
+				rc = txn_eval_new(t, MXSPF_ID_HELO,
+				    &t->helo_ev);
+				t->spf = SPF_HELO;
+			} else {
+				rc = txn_eval_new(t, MXSPF_ID_MAILFROM,
+				    &t->mf_ev);
+				t->spf = SPF_MAILFROM;
+			}
+			if (rc != 0)
+				return rc;
+			break;
+		case SPF_HELO:
+			rc = mxspf_eval_step(t->helo_ev);
+			if (rc != MXSPF_STEP_DONE)
+				return rc;
+			t->verdict = mxspf_eval_verdict(t->helo_ev);
+			t->identity = MXSPF_ID_HELO;
+			if (t->verdict->result == MXSPF_FAIL ||
+			    t->sender[0] == '\0') {
+				t->spf = SPF_DONE;
+				break;
+			}
+			if ((rc = txn_eval_new(t, MXSPF_ID_MAILFROM,
+			    &t->mf_ev)) != 0)
+				return rc;
+			t->spf = SPF_MAILFROM;
+			break;
+		case SPF_MAILFROM:
+			rc = mxspf_eval_step(t->mf_ev);
+			if (rc != MXSPF_STEP_DONE)
+				return rc;
+			t->verdict = mxspf_eval_verdict(t->mf_ev);
+			t->identity = MXSPF_ID_MAILFROM;
+			t->spf = SPF_DONE;
+			break;
+		case SPF_DONE:
+			return MXSPF_STEP_DONE;
+		}
+	}
+}
+
+/* txn_trust - the cached trust lookup for domain, made when missing */
+static int
+txn_trust(struct mxspf_txn *t, const char *domain,
+    const struct mxspf_domain_conf *dc, struct tcache **out)
+{
+	struct mxspf_trust_config cfg;
+	struct mxspf_trust_request req;
+	struct tcache *c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < t->ntc; i++) {
+		if (strcmp(t->tc[i].domain, domain) == 0) {
+			*out = &t->tc[i];
+			return 0;
+		}
+	}
+	if (t->ntc == TXN_MAX_DOMAINS) {
+		/* Many domains in one message: reuse the oldest slot. */
+		mxspf_trust_free(t->tc[0].t);
+		free(t->tc[0].domain);
+		memmove(&t->tc[0], &t->tc[1],
+		    (TXN_MAX_DOMAINS - 1) * sizeof(t->tc[0]));
+		t->ntc--;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = dc != NULL ? dc->trust_mode : t->conf->trust_mode;
+	cfg.own_addrs = t->conf->own_addrs;
+	cfg.n_own_addrs = t->conf->n_own_addrs;
+	cfg.own_names = (const char *const *)t->conf->own_names;
+	cfg.n_own_names = t->conf->n_own_names;
+	memset(&req, 0, sizeof(req));
+	req.domain = domain;
+	req.client = t->client;
+	req.server_addr = t->have_server ? &t->server : NULL;
+	c = &t->tc[t->ntc];
+	memset(c, 0, sizeof(*c));
+	if ((c->domain = mxspf__strdup(domain)) == NULL)
+		return MXSPF_ENOMEM;
+	if ((rc = mxspf_trust_new(&c->t, &cfg, &req)) != 0) {
+		free(c->domain);
+		return rc;
+	}
+	t->ntc++;
+	*out = c;
+	return 0;
+}
+
+/* txn_summarize - remember an accepted recipient for the header */
+static int
+txn_summarize(struct mxspf_txn *t, const struct mxspf_rcpt *r)
+{
+	struct summary *s;
+
+	if (t->nsum >= TXN_MAX_RCPTS)
+		return 0;
+	s = mxspf__realloc(t->sum, (t->nsum + 1) * sizeof(*s));
+	if (s == NULL)
+		return MXSPF_ENOMEM;
+	t->sum = s;
+	s = &t->sum[t->nsum];
+	memset(s, 0, sizeof(*s));
+	s->relay = r->res.relay;
+	if (r->res.trust != NULL && r->res.trust->client_host != NULL) {
+		s->pref = r->res.trust->client_host->pref;
+		if ((s->host = mxspf__strdup(r->res.trust->client_host->name)) ==
+		    NULL)
+			return MXSPF_ENOMEM;
+	}
+	if ((s->domain = mxspf__strdup(r->domain)) == NULL) {
+		free(s->host);
+		return MXSPF_ENOMEM;
+	}
+	t->nsum++;
+	return 0;
+}
+
+/* ---- one recipient -------------------------------------------------- */
+
+/* lower_domain - the lower-case domain of an address, or NULL */
+static char *
+lower_domain(const char *rcpt)
+{
+	const char *at = strrchr(rcpt, '@');
+	char *d;
+	size_t i, n;
+
+	if (at == NULL || at[1] == '\0')
+		return NULL;
+	n = strlen(at + 1);
+	if (n > 0 && at[n] == '.')
+		n--;
+	if (n == 0 || n > MXSPF_MAX_NAME)
+		return NULL;
+	if ((d = mxspf__memdup(at + 1, n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		d[i] = (char)mxspf__ascii_lower((unsigned char)d[i]);
+	return d;
+}
+
+int
+mxspf_rcpt_new(struct mxspf_rcpt **out, struct mxspf_txn *txn,
+    const char *recipient)
+{
+	struct mxspf_rcpt *r;
+
+	*out = NULL;
+	if (txn == NULL || recipient == NULL || strchr(recipient, '@') == NULL)
+		return MXSPF_EINVAL;
+	if (txn->busy)
+		return MXSPF_ESTATE;
+	if ((r = mxspf__calloc(1, sizeof(*r))) == NULL)
+		return MXSPF_ENOMEM;
+	r->txn = txn;
+	r->recipient = mxspf__strdup(recipient);
+	r->domain = lower_domain(recipient);
+	if (r->recipient == NULL || r->domain == NULL) {
+		int rc = r->recipient == NULL ? MXSPF_ENOMEM : MXSPF_EINVAL;
+
+		free(r->recipient);
+		free(r->domain);
+		free(r);
+		return rc;
+	}
+	r->dconf = mxspf_conf_domain(txn->conf, r->domain);
+	r->policy = r->dconf != NULL ? r->dconf->policy : txn->conf->policy;
+	r->res.recipient = r->recipient;
+	r->res.domain = r->domain;
+	txn->busy = true;
+	*out = r;
+	return 0;
+}
+
+void
+mxspf_rcpt_free(struct mxspf_rcpt *r)
+{
+	struct rq *q, *next;
+
+	if (r == NULL)
+		return;
+	if (r->phase != RP_DONE) {
+		/* Freed while running: the queries handed out for the shared
+		 * lookups will never be answered, so end those lookups (with
+		 * temperror / DNS error) rather than leave them waiting. */
+		struct mxspf_txn *t = r->txn;
+
+		if (t->spf == SPF_HELO)
+			mxspf_eval_abort(t->helo_ev);
+		if (t->spf == SPF_MAILFROM)
+			mxspf_eval_abort(t->mf_ev);
+		if (r->tc != NULL && !r->tc->done)
+			mxspf_trust_abort(r->tc->t);
+		t->busy = false;
+	}
+	for (q = r->rqs; q != NULL; q = next) {
+		next = q->next;
+		free(q);
+	}
+	free(r->res.decision.text);
+	free(r->action);
+	free(r->log);
+	free(r->recipient);
+	free(r->domain);
+	free(r);
+}
+
+/* rcpt_action - the Postfix action text of the decision */
+static int
+rcpt_action(struct mxspf_rcpt *r)
+{
+	const struct mxspf_decision *d = &r->res.decision;
+	struct mxspf_buf b;
+
+	mxspf_buf_init(&b, 600);
+	if (d->act == MXSPF_ACT_ACCEPT)
+		mxspf_buf_puts(&b, "DUNNO");
+	else
+		mxspf_buf_appendf(&b, "%d %s %s", d->code, d->status,
+		    d->text != NULL ? d->text : "");
+	if (b.err == MXSPF_ENOMEM)
+		return MXSPF_ENOMEM;
+	r->action = mxspf_buf_steal(&b);
+	return r->action == NULL ? MXSPF_ENOMEM : 0;
+}
+
+/* rcpt_log - the one log line of the decision (untrusted text escaped) */
+static int
+rcpt_log(struct mxspf_rcpt *r)
+{
+	const struct mxspf_txn *t = r->txn;
+	const struct mxspf_rcpt_result *res = &r->res;
+	struct mxspf_buf b;
+	char ip[64];
+
+	mxspf_buf_init(&b, TXN_LOG_MAX);
+	(void)mxspf_addr_format(&t->client, ip, sizeof(ip));
+	mxspf_buf_appendf(&b, "%s: client=%s helo=",
+	    t->queue_id[0] != '\0' ? t->queue_id : "NOQUEUE", ip);
+	mxspf_buf_put_escaped(&b, t->helo, strlen(t->helo), 100);
+	mxspf_buf_puts(&b, " sender=<");
+	mxspf_buf_put_escaped(&b, t->sender, strlen(t->sender), 100);
+	mxspf_buf_puts(&b, "> rcpt=<");
+	mxspf_buf_put_escaped(&b, r->recipient, strlen(r->recipient), 100);
+	mxspf_buf_puts(&b, ">");
+	if (res->spf != NULL) {
+		mxspf_buf_appendf(&b, " spf=%s identity=%s",
+		    mxspf_result_name(res->spf->result),
+		    res->spf_identity == MXSPF_ID_HELO ? "helo" : "mailfrom");
+		if (res->spf->problem != NULL) {
+			mxspf_buf_puts(&b, " problem=\"");
+			mxspf_buf_put_escaped(&b, res->spf->problem,
+			    strlen(res->spf->problem), 100);
+			mxspf_buf_putc(&b, '"');
+		}
+	} else {
+		mxspf_buf_puts(&b, " spf=not-checked");
+	}
+	mxspf_buf_appendf(&b, " relay=%s", mxspf_relay_reason_name(res->relay));
+	if (res->trust != NULL) {
+		mxspf_buf_appendf(&b, " trust=%s (",
+		    res->trust->outcome == MXSPF_TRUST_YES ? "yes" :
+		    res->trust->outcome == MXSPF_TRUST_NO ? "no" : "dns-error");
+		mxspf_buf_put_escaped(&b, res->trust->why,
+		    strlen(res->trust->why), 300);
+		mxspf_buf_putc(&b, ')');
+	}
+	mxspf_buf_puts(&b, " action=");
+	mxspf_buf_put_escaped(&b, r->action, strlen(r->action), 300);
+	if (res->decision.would_act)
+		mxspf_buf_appendf(&b, " (test mode: would %s)",
+		    mxspf_policy_act_name(res->decision.would));
+	if (b.err == MXSPF_ENOMEM)
+		return MXSPF_ENOMEM;
+	r->log = mxspf_buf_steal(&b);
+	return r->log == NULL ? MXSPF_ENOMEM : 0;
+}
+
+/* rcpt_finish - decide, and write the action and the log line */
+static int
+rcpt_finish(struct mxspf_rcpt *r)
+{
+	struct mxspf_txn *t = r->txn;
+	const struct mxspf_verdict *spf = NULL;
+	int rc;
+
+	if (r->need_trust) {
+		r->res.trust = mxspf_trust_verdict(r->tc->t);
+		if (r->res.trust->outcome == MXSPF_TRUST_YES)
+			r->res.relay = MXSPF_RELAY_MX;
+	}
+	if (r->need_spf && r->res.relay == MXSPF_RELAY_NONE) {
+		spf = t->verdict;
+		r->res.spf = spf;
+		r->res.spf_identity = t->identity;
+	}
+	rc = mxspf_policy_decide(&r->policy, spf, r->res.relay, r->res.trust,
+	    &r->res.decision);
+	if (rc == 0)
+		rc = rcpt_action(r);
+	if (rc == 0)
+		rc = rcpt_log(r);
+	if (rc == 0 && r->res.decision.act == MXSPF_ACT_ACCEPT)
+		rc = txn_summarize(t, r);
+	r->res.action = r->action;
+	r->res.log = r->log;
+	r->phase = RP_DONE;
+	t->busy = false;
+	return rc;
+}
+
+/* rcpt_start - relay checks, then what must be looked up */
+static int
+rcpt_start(struct mxspf_rcpt *r)
+{
+	struct mxspf_txn *t = r->txn;
+	enum mxspf_trust_mode mode;
+	int rc;
+
+	r->phase = RP_WAIT;
+	if (t->exempt) {
+		r->res.relay = MXSPF_RELAY_EXEMPT;
+		return 0;
+	}
+	if (mxspf_netlist_match(t->conf->relays, &t->client) ||
+	    (r->dconf != NULL &&
+	    mxspf_netlist_match(r->dconf->relays, &t->client))) {
+		r->res.relay = MXSPF_RELAY_CONFIGURED;
+		return 0;
+	}
+	r->need_spf = true;
+	mode = r->dconf != NULL ? r->dconf->trust_mode : t->conf->trust_mode;
+	if (mode != MXSPF_TRUST_OFF) {
+		if ((rc = txn_trust(t, r->domain, r->dconf, &r->tc)) != 0)
+			return rc;
+		r->need_trust = true;
+	}
+	return 0;
+}
+
+int
+mxspf_rcpt_step(struct mxspf_rcpt *r)
+{
+	int spf = MXSPF_STEP_DONE, tr = MXSPF_STEP_DONE;
+
+	if (r->err != 0)
+		return r->err;
+	if (r->phase == RP_DONE)
+		return MXSPF_STEP_DONE;
+	if (r->phase == RP_START && (r->err = rcpt_start(r)) != 0)
+		return r->err;
+	if (r->need_spf && (spf = txn_spf_step(r->txn)) < 0)
+		return r->err = spf;
+	if (r->need_trust && !r->tc->done) {
+		if ((tr = mxspf_trust_step(r->tc->t)) < 0)
+			return r->err = tr;
+		r->tc->done = tr == MXSPF_STEP_DONE;
+	}
+	if (spf == MXSPF_STEP_QUERY || tr == MXSPF_STEP_QUERY)
+		return MXSPF_STEP_QUERY;
+	if ((r->err = rcpt_finish(r)) != 0)
+		return r->err;
+	return MXSPF_STEP_DONE;
+}
+
+/* rcpt_take - copy a sub-machine's query with a tagged id */
+static const struct mxspf_query *
+rcpt_take(struct mxspf_rcpt *r, const struct mxspf_query *q, enum tag tag)
+{
+	struct rq *c;
+
+	if (q->id > TAG_MASK || (c = mxspf__alloc(sizeof(*c))) == NULL) {
+		r->err = MXSPF_ENOMEM;
+		return NULL;
+	}
+	c->q = *q;
+	c->q.id = ((uint32_t)tag << TAG_SHIFT) | q->id;
+	c->next = r->rqs;
+	r->rqs = c;
+	return &c->q;
+}
+
+const struct mxspf_query *
+mxspf_rcpt_next_query(struct mxspf_rcpt *r)
+{
+	struct mxspf_txn *t = r->txn;
+	const struct mxspf_query *q;
+
+	if (t->helo_ev != NULL && (q = mxspf_eval_next_query(t->helo_ev)))
+		return rcpt_take(r, q, TAG_HELO);
+	if (t->mf_ev != NULL && (q = mxspf_eval_next_query(t->mf_ev)))
+		return rcpt_take(r, q, TAG_MAILFROM);
+	if (r->tc != NULL && (q = mxspf_trust_next_query(r->tc->t)))
+		return rcpt_take(r, q, TAG_TRUST);
+	return NULL;
+}
+
+int
+mxspf_rcpt_answer(struct mxspf_rcpt *r, uint32_t id,
+    const struct mxspf_answer *ans)
+{
+	struct mxspf_txn *t = r->txn;
+	uint32_t sub = id & TAG_MASK;
+
+	switch (id >> TAG_SHIFT) {
+	case TAG_HELO:
+		return t->helo_ev != NULL ?
+		    mxspf_eval_answer(t->helo_ev, sub, ans) : MXSPF_ENOENT;
+	case TAG_MAILFROM:
+		return t->mf_ev != NULL ?
+		    mxspf_eval_answer(t->mf_ev, sub, ans) : MXSPF_ENOENT;
+	case TAG_TRUST:
+		return r->tc != NULL ?
+		    mxspf_trust_answer(r->tc->t, sub, ans) : MXSPF_ENOENT;
+	}
+	return MXSPF_ENOENT;
+}
+
+void
+mxspf_rcpt_abort(struct mxspf_rcpt *r)
+{
+	struct mxspf_txn *t = r->txn;
+
+	if (r->phase == RP_DONE || r->err != 0)
+		return;
+	if (t->spf == SPF_HELO)
+		mxspf_eval_abort(t->helo_ev);
+	if (t->spf == SPF_MAILFROM)
+		mxspf_eval_abort(t->mf_ev);
+	if (r->tc != NULL && !r->tc->done)
+		mxspf_trust_abort(r->tc->t);
+	/* The aborted machines are done now; this finishes the decision. */
+	(void)mxspf_rcpt_step(r);
+}
+
+const struct mxspf_rcpt_result *
+mxspf_rcpt_result(const struct mxspf_rcpt *r)
+{
+	return &r->res;
+}
+
+int
+mxspf_rcpt_run(struct mxspf_rcpt *r, mxspf_rcpt_resolve_fn fn, void *arg)
+{
+	for (;;) {
+		const struct mxspf_query *q;
+		int rc = mxspf_rcpt_step(r);
+
+		if (rc != MXSPF_STEP_QUERY)
+			return rc < 0 ? rc : 0;
+		if ((q = mxspf_rcpt_next_query(r)) == NULL) {
+			if (r->err != 0)
+				return r->err;
+			mxspf_rcpt_abort(r);	/* nothing to wait for */
+			return r->err;
+		}
+		do {
+			fn(arg, r, q);
+		} while ((q = mxspf_rcpt_next_query(r)) != NULL);
+		if (r->err != 0)
+			return r->err;
+	}
+}
+
+void
+mxspf_zone_resolve_rcpt(void *zone, struct mxspf_rcpt *r,
+    const struct mxspf_query *q)
+{
+	struct mxspf_answer ans;
+
+	mxspf_zone_lookup(zone, q->name, q->type, &ans);
+	(void)mxspf_rcpt_answer(r, q->id, &ans);
+}
+
+/* rcpt_ops_* - struct mxspf_machine_ops adapters */
+static int
+rcpt_ops_step(void *obj)
+{
+	return mxspf_rcpt_step(obj);
+}
+
+static const struct mxspf_query *
+rcpt_ops_next(void *obj)
+{
+	return mxspf_rcpt_next_query(obj);
+}
+
+static int
+rcpt_ops_answer(void *obj, uint32_t id, const struct mxspf_answer *a)
+{
+	return mxspf_rcpt_answer(obj, id, a);
+}
+
+static void
+rcpt_ops_abort(void *obj)
+{
+	mxspf_rcpt_abort(obj);
+}
+
+const struct mxspf_machine_ops mxspf_rcpt_ops = {
+	rcpt_ops_step, rcpt_ops_next, rcpt_ops_answer, rcpt_ops_abort
+};
+
+/* ---- the header ----------------------------------------------------- */
+
+/* add_domain - append d to a space-separated list once */
+static void
+add_domain(struct mxspf_buf *b, const char *d)
+{
+	const char *p = mxspf_buf_cstr(b);
+	size_t n = strlen(d);
+
+	while ((p = strstr(p, d)) != NULL) {
+		if ((p == mxspf_buf_cstr(b) || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
+			return;
+		p += n;
+	}
+	if (b->len > 0)
+		mxspf_buf_putc(b, ' ');
+	mxspf_buf_puts(b, d);
+}
+
+int
+mxspf_txn_header(struct mxspf_txn *t, char **out)
+{
+	struct mxspf_header_info info;
+	struct mxspf_buf trusted;
+	const struct summary *host = NULL;
+	bool spf_applied = false, configured = false;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (t->nsum == 0 || t->exempt || t->conf->header == MXSPF_HDR_NONE)
+		return 0;
+	mxspf_buf_init(&trusted, 1024);
+	for (i = 0; i < t->nsum; i++) {
+		const struct summary *s = &t->sum[i];
+
+		if (s->relay == MXSPF_RELAY_NONE) {
+			spf_applied = true;
+		} else if (s->relay == MXSPF_RELAY_MX ||
+		    s->relay == MXSPF_RELAY_CONFIGURED) {
+			add_domain(&trusted, s->domain);
+			if (s->relay == MXSPF_RELAY_CONFIGURED)
+				configured = true;
+			else if (host == NULL && s->host != NULL)
+				host = s;
+		}
+	}
+	if (trusted.err == MXSPF_ENOMEM) {
+		mxspf_buf_free(&trusted);
+		return MXSPF_ENOMEM;
+	}
+	memset(&info, 0, sizeof(info));
+	info.client = &t->client;
+	info.helo = t->helo;
+	info.sender = t->sender;
+	info.receiver = t->conf->receiver;
+	if (spf_applied && t->verdict != NULL) {
+		info.verdict = t->verdict;
+		info.identity = t->identity;
+		info.trusted_for = trusted.len > 0 ? mxspf_buf_cstr(&trusted) :
+		    NULL;
+		rc = t->conf->header == MXSPF_HDR_AUTH_RESULTS ?
+		    mxspf_header_auth_results(&info, t->conf->authserv_id,
+		    out) : mxspf_header_received_spf(&info, out);
+	} else if (trusted.len > 0) {
+		rc = mxspf_header_relay(&info, host == NULL && configured ?
+		    "configured" : "mx", host != NULL ? host->host : NULL,
+		    host != NULL ? host->pref : 0, mxspf_buf_cstr(&trusted),
+		    out);
+	} else {
+		rc = 0;
+	}
+	mxspf_buf_free(&trusted);
+	return rc;
+}
