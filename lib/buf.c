@@ -30,7 +30,9 @@ buf_reserve(struct mxspf_buf *b, size_t n)
 
 	if (b->err != 0)
 		return -1;
-	if (n > b->max - b->len) {
+	if (n > b->max - b->len || b->len + n == SIZE_MAX) {
+		/* (the second test keeps len + n + 1 from wrapping when max
+		 * is SIZE_MAX) */
 		b->err = MXSPF_ELIMIT;
 		return -1;
 	}

@@ -48,11 +48,13 @@ mxspf_ctx_new(struct mxspf_ctx **out, const struct mxspf_config *cfg)
 	}
 	if (ctx->cfg.record_cache_size > 0) {
 		/* A power of two, so a slot is a mask of the hash. */
-		ctx->ncache = 1;
-		while (ctx->ncache < ctx->cfg.record_cache_size &&
-		    ctx->ncache < ((size_t)1 << 24))
-			ctx->ncache <<= 1;
-		ctx->cache = mxspf__calloc(ctx->ncache, sizeof(*ctx->cache));
+		size_t n = 1;
+
+		while (n < ctx->cfg.record_cache_size && n < ((size_t)1 << 24))
+			n <<= 1;
+		ctx->cache = mxspf__calloc(n, sizeof(*ctx->cache));
+		if (ctx->cache != NULL)
+			ctx->ncache = n;	/* only once it exists */
 		if (ctx->cache == NULL) {
 			mxspf_ctx_free(ctx);
 			return MXSPF_ENOMEM;

@@ -105,6 +105,7 @@ struct mxspf_eval {
 	int err;		/* sticky MXSPF_ENOMEM */
 	bool prefetching;	/* queries made now are speculative */
 	bool sync_driver;	/* mxspf_eval_run: no overlap to gain */
+	size_t spec_left;	/* terms that may still be asked ahead */
 	bool traced_end;
 };
 
@@ -510,6 +511,7 @@ expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
     unsigned flags, bool *ok)
 {
 	struct mxspf_macro_env env;
+	int rc;
 
 	if (memchr(p, '%', len) == NULL && len <= MXSPF_MAX_NAME) {
 		/* No macro: the text is the expansion (the common case). */
@@ -533,8 +535,9 @@ expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
 	env.receiver = ev->cfg->receiver;
 	env.now = ev->now;
 	env.scratch = ev->scratch;
-	*ok = mxspf__macro_expand(p, len, flags, &env, &ev->tmp) == 0;
-	if (ev->tmp.err == MXSPF_ENOMEM)
+	rc = mxspf__macro_expand(p, len, flags, &env, &ev->tmp);
+	*ok = rc == 0;
+	if (rc == MXSPF_ENOMEM)
 		ev->err = MXSPF_ENOMEM;
 	return R_CONT;
 }
@@ -821,6 +824,10 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 	    ev->v.dns_terms >= ev->cfg->max_dns_terms)
 		return;
 	budget = ev->cfg->max_dns_terms - ev->v.dns_terms;
+	/* Over the whole evaluation, never ask ahead for more terms than
+	 * one evaluation may run (nested includes share the budget). */
+	if (budget > ev->spec_left)
+		budget = ev->spec_left;
 	for (i = 0; i <= r->nterms && budget > 0 && ev->err == 0; i++) {
 		size_t off, len;
 		uint16_t type;
@@ -828,6 +835,7 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 		if (i == r->nterms) {
 			if (!r->has_redirect)
 				break;
+			ev->spec_left--;
 			off = r->redir_off;
 			len = r->redir_len;
 			type = MXSPF_RR_TXT;
@@ -839,6 +847,7 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 			if (!mxspf__mech_queries_dns(t->mech))
 				continue;
 			budget--;
+			ev->spec_left--;
 			if (t->mech == MXSPF_MECH_PTR)
 				continue;	/* PTR needs no target */
 			off = t->ds_off;
@@ -1102,6 +1111,16 @@ run(struct mxspf_eval *ev)
 	return MXSPF_STEP_DONE;
 }
 
+/* is_v4_mapped - true for ::ffff:a.b.c.d */
+static bool
+is_v4_mapped(const struct mxspf_addr *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	return memcmp(a->b, prefix, sizeof(prefix)) == 0;
+}
+
 /* split_sender - set sender, local-part and domain of the identity
  * (RFC 7208 s4.3: a missing local-part is "postmaster"; the HELO identity
  * and a null reverse-path use postmaster@<helo>) */
@@ -1171,7 +1190,14 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 	ev->cur = &ev->first;
 	ev->ctx = ctx;
 	ev->cfg = &ctx->cfg;
+	ev->spec_left = ctx->cfg.max_dns_terms;
 	ev->ip = req->client;
+	if (ev->ip.family == 6 && is_v4_mapped(&ev->ip)) {
+		/* RFC 7208 s5: an IPv4-mapped client is an IPv4 client. */
+		memmove(ev->ip.b, ev->ip.b + 12, 4);
+		memset(ev->ip.b + 4, 0, 12);
+		ev->ip.family = 4;
+	}
 	ev->now = req->now;
 	mxspf_buf_init(&ev->trace, MXSPF_MAX_TRACE);
 	mxspf_buf_init(&ev->tmp, MXSPF_MAX_MACRO_OUT);
@@ -1264,8 +1290,12 @@ mxspf_eval_next_query(struct mxspf_eval *ev)
 	return NULL;
 }
 
+/* MALFORMED - store_one()'s answer for bad RDATA (distinct from every
+ * negative MXSPF_E* code) */
+#define MALFORMED 1
+
 /* store_one - validate and copy record i of an answer into the arena;
- * 0, -1 for malformed RDATA, or a negative MXSPF_E* */
+ * 0, MALFORMED, or a negative MXSPF_E* */
 static int
 store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
     size_t len)
@@ -1276,10 +1306,11 @@ store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
 	switch (s->q.type) {
 	case MXSPF_RR_A:
 	case MXSPF_RR_AAAA:
-		return mxspf__rdata_addr(p, len, s->q.type, &s->addrs[i]);
+		return mxspf__rdata_addr(p, len, s->q.type, &s->addrs[i]) ==
+		    0 ? 0 : MALFORMED;
 	case MXSPF_RR_TXT:
 		if (mxspf__rdata_txt_len(p, len, &total) != 0)
-			return -1;
+			return MALFORMED;
 		/* An over-long text is kept cut (it then fails to parse),
 		 * so it still counts when records are selected. */
 		if (total > MXSPF_MAX_RECORD)
@@ -1287,7 +1318,7 @@ store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
 		if ((dst = arena_alloc(ev, total + 1)) == NULL)
 			return ev->err;
 		if (mxspf__rdata_txt_copy(p, len, dst, total + 1) < 0)
-			return -1;
+			return MALFORMED;
 		s->txt[i] = dst;
 		s->txtlen[i] = total;
 		return 0;
@@ -1296,12 +1327,12 @@ store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
 			return ev->err;
 		if (s->q.type == MXSPF_RR_MX) {
 			if (len < 3)
-				return -1;
+				return MALFORMED;
 			off = 2;	/* the preference does not matter */
 		}
 		if (mxspf__rdata_name_into(p, len, &off, dst, len + 1) != 0 ||
 		    off != len)
-			return -1;
+			return MALFORMED;
 		s->names[i] = dst;
 		s->name_ok[i] = valid_name(dst, strlen(dst), false);
 		return 0;
@@ -1319,7 +1350,7 @@ store_answer(struct mxspf_eval *ev, struct slot *s,
 	if (n == 0)
 		return 0;
 	if (a->rdata == NULL || a->rdlen == NULL)
-		return -1;
+		return MALFORMED;
 	if (s->q.type == MXSPF_RR_A || s->q.type == MXSPF_RR_AAAA) {
 		if ((s->addrs = arena_alloc(ev, n * sizeof(*s->addrs))) ==
 		    NULL)
@@ -1334,7 +1365,7 @@ store_answer(struct mxspf_eval *ev, struct slot *s,
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if (a->rdata[i] == NULL && a->rdlen[i] > 0)
-			return -1;
+			return MALFORMED;
 		rc = store_one(ev, s, i, a->rdata[i], a->rdlen[i]);
 		if (rc == 0)
 			s->n = i + 1;

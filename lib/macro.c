@@ -421,9 +421,9 @@ mxspf__macro_expand(const char *p, size_t len, unsigned flags,
 				mxspf_buf_append(out, mxspf_buf_cstr(tr),
 				    tr->len);
 			if (val->err != 0 || tr->err != 0)
-				rc = -1;
+				rc = val->err != 0 ? val->err : tr->err;
 		} else {
-			rc = -1;
+			rc = MXSPF_ESYNTAX;
 		}
 	}
 	if (env->scratch == NULL) {
@@ -432,5 +432,7 @@ mxspf__macro_expand(const char *p, size_t len, unsigned flags,
 	}
 	if (rc == 0 && out->err == 0 && (flags & MXSPF_MACRO_DOMAIN) != 0)
 		truncate_domain(out);
-	return (rc != 0 || out->err != 0) ? -1 : 0;
+	if (out->err != 0)
+		return out->err;
+	return rc;
 }

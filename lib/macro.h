@@ -45,7 +45,8 @@ bool mxspf__macro_uses(const char *p, size_t len, int c);
 /* mxspf__macro_expand - expand a checked macro-string into out (which is
  * reset first).  With MXSPF_MACRO_DOMAIN the result is truncated to 253
  * octets by dropping labels from the left (RFC 7208 s7.3).
- * @return 0, or -1 (invalid string or out's error) */
+ * @return 0, MXSPF_ESYNTAX (invalid string), MXSPF_ELIMIT (too long) or
+ * MXSPF_ENOMEM -- out of memory is never mistaken for a bad macro */
 int mxspf__macro_expand(const char *p, size_t len, unsigned flags,
     const struct mxspf_macro_env *env, struct mxspf_buf *out);
 

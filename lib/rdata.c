@@ -148,6 +148,8 @@ mxspf__rdata_name_into(const uint8_t *p, size_t len, size_t *off, char *dst,
 {
 	size_t o = *off, wire = 0, out = 0;
 
+	if (cap == 0)
+		return -1;
 	for (;;) {
 		size_t n;
 
@@ -159,7 +161,9 @@ mxspf__rdata_name_into(const uint8_t *p, size_t len, size_t *off, char *dst,
 			return -1;	/* over-long, or a pointer */
 		if (n == 0)
 			break;
-		if (n > len - o || n + 1 >= cap - out)
+		/* room for the dot (not before the first label), the label
+		 * and the final NUL */
+		if (n > len - o || (out > 0) + n + 1 > cap - out)
 			return -1;
 		if (out > 0)
 			dst[out++] = '.';

@@ -297,8 +297,10 @@ parse_modifier(struct parser *ps, size_t off, size_t len, size_t eq)
 		r->exp_len = vl;
 		return 0;
 	}
-	/* Unknown modifiers are ignored, but must be well-formed. */
-	if (mxspf__macro_check(ps->t + vs, vl, 0, &bad, &why) != 0)
+	/* Unknown modifiers are ignored, but must be well-formed; the ABNF
+	 * (s7.1) allows every macro letter there, c, r and t included. */
+	if (mxspf__macro_check(ps->t + vs, vl, MXSPF_MACRO_EXP, &bad,
+	    &why) != 0)
 		return syntax(ps, off, len, vs + bad, why);
 	return 0;
 }

@@ -41,6 +41,8 @@ mxspf__calloc(size_t n, size_t size)
 		return NULL;
 	if (n == 0 || size == 0)
 		return calloc(1, 1);
+	if (n > SIZE_MAX / size)
+		return NULL;	/* n * size would wrap */
 	return calloc(n, size);
 }
 

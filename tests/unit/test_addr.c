@@ -206,7 +206,8 @@ test_format(void **state)
 	assert_string_equal(format("192.0.2.3"), "192.0.2.3");
 	assert_string_equal(format("2001:0DB8:0:0:0:0:0:CB01"),
 	    "2001:db8::cb01");
-	assert_string_equal(format("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+	assert_string_equal(format("2001:db8:0:0:1:0:0:1"),
+	    "2001:db8::1:0:0:1");
 	assert_string_equal(format("::"), "::");
 	assert_string_equal(format("::1"), "::1");
 	assert_string_equal(format("::ffff:1.2.3.4"), "1.2.3.4");

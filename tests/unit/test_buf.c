@@ -503,23 +503,18 @@ test_reset_keeps_storage(void **state)
 	mxspf_buf_free(&b);
 }
 
-/* test_size_max_overflow - BUG (lib/buf.c, buf_reserve): with max ==
+/* test_size_max_overflow - regression (lib/buf.c, buf_reserve): with max ==
  * SIZE_MAX the check "n > max - len" never fires and need = len + n + 1
  * wraps to 0, so "need <= cap" passes and mxspf_buf_append() memcpy()s
  * n bytes into a 32-byte array.  Expected: MXSPF_ELIMIT (or ENOMEM), len
- * unchanged.  Got: a wild write (segfault).  No caller in lib/ passes
- * SIZE_MAX today, so the test is skipped to keep the suite green; remove
- * the skip once buf_reserve checks "n >= SIZE_MAX - b->len". */
+ * unchanged.  Was: a wild write (segfault).  Fixed; kept as its
+ * regression test. */
 static void
 test_size_max_overflow(void **state)
 {
 	struct mxspf_buf b;
 
 	(void)state;
-	if (getenv("MXSPF_RUN_KNOWN_BUGS") == NULL) {
-		skip();
-		return;
-	}
 	mxspf_buf_init(&b, SIZE_MAX);
 	mxspf_buf_putc(&b, 'a');
 	mxspf_buf_append(&b, "x", SIZE_MAX - 1);

@@ -1,0 +1,548 @@
+#!/bin/bash
+# tests/e2e/run.sh - the backup-MX scenario end to end, with real
+# components: one Debian Postfix per host, each in its own network
+# namespace, an nsd serving the test zones, swaks as the sending client,
+# and mxspfd plugged into every MX through check_policy_service.
+#
+# Owns: the network namespaces it creates (mxe2e<PID>-*), their
+#   /etc/netns/<name> directories, a temporary directory (Postfix
+#   instances, mailboxes, logs, nsd state), and the processes it starts
+#   inside those namespaces (nsd, three Postfix instances, three mxspfd).
+#   Everything is removed on exit, also on failure or a signal; a
+#   detached watchdog cleans up if this script is killed outright
+#   (CTest's timeout).
+# Must not: touch the root namespace's network, the system Postfix or nsd,
+#   or send a packet to any address outside its own namespaces.
+#
+# The LAN (a bridge in its own namespace; 192.0.2.0/24, TEST-NET-1):
+#   dns      192.0.2.53  nsd, authoritative for the zones in zones/
+#   sender   192.0.2.10  mail.sender.test (sender.test's SPF: a:mail.sender.test -all)
+#   primary  192.0.2.20  mail.receiver.test, MX 10 of receiver.test; also other.test
+#   backup1  192.0.2.21  mx.backup1.test,    MX 20 of receiver.test
+#   backup2  192.0.2.22  mx.backup2.test,    MX 30 of receiver.test
+#   spammer  192.0.2.66  mail.spammer.test (forges sender.test)
+#
+# Usage: run.sh [--keep] [--no-policy] MXSPFD
+#   MXSPFD       the built mxspfd
+#   --no-policy  no policy service at all (debugging the infrastructure:
+#                only the mail flow of steps 1-3 is checked)
+#   --keep       keep the temporary directory (logs, mailboxes)
+# Exit: 0 every step passed, 1 a step failed, 77 cannot run here (not
+# root, no network namespaces, a package missing), 2 usage.
+# SPDX-License-Identifier: BSD-2-Clause
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+PORT=10023			# mxspfd in each MX namespace: 127.0.0.1:PORT
+WAIT=30				# seconds, the longest single wait
+NET=192.0.2
+declare -A IP=([dns]=$NET.53 [sender]=$NET.10 [primary]=$NET.20
+    [backup1]=$NET.21 [backup2]=$NET.22 [spammer]=$NET.66)
+declare -A FQDN=([dns]=ns.dns.test [sender]=mail.sender.test
+    [primary]=mail.receiver.test [backup1]=mx.backup1.test
+    [backup2]=mx.backup2.test [spammer]=mail.spammer.test)
+HOSTS="dns sender primary backup1 backup2 spammer"
+MXES="primary backup1 backup2"
+
+# ---- cleanup (also run by the watchdog) -------------------------------
+
+# cleanup_dir T - stop everything recorded in T, delete the namespaces
+# listed in T/netns and their /etc/netns entries
+cleanup_dir() {
+	local t=$1 ns pid i
+	[ -d "$t" ] || return 0
+	for i in $MXES; do
+		[ -f "$t/$i/etc/main.cf" ] &&
+		    postfix -c "$t/$i/etc" stop >/dev/null 2>&1
+	done
+	for pid in $(cat "$t"/*.pid 2>/dev/null); do
+		kill "$pid" 2>/dev/null
+	done
+	sleep 0.2
+	# Whatever still runs inside our namespaces was started by us.
+	for ns in $(cat "$t/netns" 2>/dev/null); do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+	done
+	for ns in $(cat "$t/netns" 2>/dev/null); do
+		ip netns del "$ns" 2>/dev/null
+		case $ns in
+		mxe2e[0-9]*-*) rm -rf "/etc/netns/$ns" ;;
+		esac
+	done
+	rm -f "$t/netns"
+}
+
+if [ "${1:-}" = --watchdog ]; then
+	# run.sh --watchdog PID T KEEP: clean up T once PID is gone
+	while kill -0 "$2" 2>/dev/null; do
+		sleep 1
+	done
+	cleanup_dir "$3"
+	[ "$4" = 1 ] || rm -rf "$3"
+	exit 0
+fi
+
+# ---- arguments, preconditions -----------------------------------------
+
+KEEP=0
+POLICY=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keep) KEEP=1 ;;
+	--no-policy) POLICY=0 ;;
+	--) shift; break ;;
+	-*) echo "usage: $0 [--keep] [--no-policy] MXSPFD" >&2; exit 2 ;;
+	*) break ;;
+	esac
+	shift
+done
+MXSPFD=${1:-}
+
+skip() {
+	echo "*************************************************************"
+	echo "SKIPPED: $*"
+	echo "*************************************************************"
+	exit 77
+}
+
+[ "$(id -u)" -eq 0 ] ||
+    skip "the end-to-end test needs root (network namespaces, Postfix)"
+for c in ip postfix postqueue swaks nsd nsd-checkconf; do
+	command -v $c >/dev/null 2>&1 ||
+	    skip "$c is missing (scripts/deps.sh installs postfix, swaks, nsd, iproute2)"
+done
+if [ $POLICY = 1 ]; then
+	[ -n "$MXSPFD" ] ||
+	    skip "mxspfd was not built (no cmd/mxspfd target in this tree)"
+	[ -x "$MXSPFD" ] || skip "mxspfd not found at $MXSPFD"
+	MXSPFD=$(cd "$(dirname "$MXSPFD")" && pwd)/$(basename "$MXSPFD")
+fi
+
+P=mxe2e$$
+T=$(mktemp -d "${TMPDIR:-/tmp}/mxspf-e2e.XXXXXX") || skip "mktemp failed"
+chmod 755 "$T"
+LOG=$T/run.log
+: > "$T/netns"
+WATCHDOG=""
+FAILED=0
+
+on_exit() {
+	local rc=$?
+	trap - EXIT
+	if [ $FAILED = 1 ] || [ $KEEP = 1 ]; then
+		show_logs
+	fi
+	cleanup_dir "$T"
+	[ -z "$WATCHDOG" ] || kill "$WATCHDOG" 2>/dev/null
+	if [ $KEEP = 1 ]; then
+		echo "e2e: kept $T"
+	else
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap on_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+setsid "$0" --watchdog $$ "$T" $KEEP </dev/null >/dev/null 2>&1 &
+WATCHDOG=$!
+
+T0=$(date +%s.%N)
+# now - seconds since the start, one decimal
+now() {
+	echo "$(date +%s.%N) $T0" | awk '{ printf "%.1f", $1 - $2 }'
+}
+say() {
+	printf '[%5ss] %s\n' "$(now)" "$*"
+	printf '[%5ss] %s\n' "$(now)" "$*" >> "$LOG"
+}
+die() {
+	say "ERROR: $*"
+	FAILED=1
+	exit 1
+}
+
+# show_logs - the logs of every component, for a failed run
+show_logs() {
+	local f
+	for f in "$T"/dns/nsd.log "$T"/*/maillog "$T"/*/mxspfd.log; do
+		[ -s "$f" ] || continue
+		echo "----- ${f#$T/}"
+		tail -n 60 "$f"
+	done
+}
+
+# nsx HOST CMD... - run CMD in HOST's namespace
+nsx() {
+	local h=$1
+	shift
+	ip netns exec "$P-$h" "$@"
+}
+
+# wait_for SECONDS CMD... - poll CMD every 0.2 s until it succeeds
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# ---- the LAN ------------------------------------------------------------
+
+make_lan() {
+	local h
+	ip netns add "$P-lan" || skip "cannot create a network namespace"
+	echo "$P-lan" >> "$T/netns"
+	ip -n "$P-lan" link set lo up
+	ip -n "$P-lan" link add br0 type bridge forward_delay 0 stp_state 0 ||
+	    skip "cannot create a bridge in a network namespace"
+	ip -n "$P-lan" link set br0 up
+	for h in $HOSTS; do
+		ip netns add "$P-$h" || die "ip netns add $P-$h"
+		echo "$P-$h" >> "$T/netns"
+		mkdir -p "/etc/netns/$P-$h"
+		printf 'nameserver %s\noptions timeout:1 attempts:2\n' \
+		    "${IP[dns]}" > "/etc/netns/$P-$h/resolv.conf"
+		printf '127.0.0.1\tlocalhost\n%s\t%s\n' "${IP[$h]}" \
+		    "${FQDN[$h]}" > "/etc/netns/$P-$h/hosts"
+		ip -n "$P-lan" link add "v-$h" type veth peer name eth0 \
+		    netns "$P-$h" || die "veth for $h"
+		ip -n "$P-lan" link set "v-$h" master br0 up
+		ip -n "$P-$h" link set lo up
+		ip -n "$P-$h" addr add "${IP[$h]}/24" dev eth0
+		ip -n "$P-$h" link set eth0 up
+	done
+}
+
+# ---- nsd ----------------------------------------------------------------
+
+start_nsd() {
+	local d=$T/dns f
+	mkdir -p "$d"
+	{
+		printf 'server:\n'
+		printf '\tip-address: %s\n\tport: 53\n\tdo-ip6: no\n' "${IP[dns]}"
+		printf '\tpidfile: "%s/nsd.pidfile"\n' "$d"
+		printf '\tzonesdir: "%s"\n\tdatabase: ""\n' "$d"
+		printf '\tusername: ""\n\tchroot: ""\n'
+		printf '\tlogfile: "%s/nsd.log"\n' "$d"
+		printf '\txfrdfile: "%s/xfrd.state"\n' "$d"
+		printf '\tzonelistfile: "%s/zone.list"\n\txfrdir: "%s"\n' "$d" "$d"
+		printf '\tserver-count: 1\n\tverbosity: 1\n'
+		printf '\trrl-ratelimit: 0\n\trrl-whitelist-ratelimit: 0\n'
+		printf 'remote-control:\n\tcontrol-enable: no\n'
+		for f in "$HERE"/zones/*.zone; do
+			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' \
+			    "$(basename "$f" .zone)" "$f"
+		done
+	} > "$d/nsd.conf"
+	nsd-checkconf "$d/nsd.conf" || die "nsd-checkconf $d/nsd.conf"
+	nsx dns nsd -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1 &
+	echo $! > "$T/nsd.pid"
+	wait_for 10 grep -qs "nsd started" "$d/nsd.log" ||
+	    die "nsd did not start"
+	# Every host reaches nsd over the LAN, and its system resolver (what
+	# Postfix uses) sees the test zones.
+	for h in $HOSTS; do
+		wait_for 5 nsx "$h" getent hosts mail.receiver.test >/dev/null ||
+		    die "mail.receiver.test does not resolve in $h's namespace"
+	done
+}
+
+# ---- mxspfd ---------------------------------------------------------------
+
+# start_mxspfd HOST TRUST_MODE - (re)start HOST's mxspfd
+start_mxspfd() {
+	local h=$1 mode=$2 d=$T/$1
+	stop_mxspfd "$h"
+	sed -e "s|@PORT@|$PORT|g" -e "s|@DNS@|${IP[dns]}|g" \
+	    -e "s|@TRUST_MODE@|$mode|g" \
+	    "$HERE/mxspfd.conf.in" > "$d/mxspfd.conf"
+	echo "=== mxspfd $h trust_mode=$mode" >> "$d/mxspfd.log"
+	nsx "$h" "$MXSPFD" -c "$d/mxspfd.conf" -f >>"$d/mxspfd.log" 2>&1 &
+	echo $! > "$T/mxspfd-$h.pid"
+	wait_for 10 listening "$h" "$PORT" ||
+	    die "mxspfd on $h does not listen on 127.0.0.1:$PORT"
+}
+
+# stop_mxspfd HOST
+stop_mxspfd() {
+	local f=$T/mxspfd-$1.pid pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	rm -f "$f"
+	kill "$pid" 2>/dev/null
+	wait_for 5 eval "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# listening HOST PORT - something listens on 127.0.0.1:PORT in HOST
+listening() {
+	nsx "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+
+# ---- Postfix ------------------------------------------------------------
+
+# setup_postfix HOST - write HOST's instance (not started)
+setup_postfix() {
+	local h=$1 d=$T/$1 relay="" virt="" policy=""
+	mkdir -p "$d/etc" "$d/spool" "$d/data"
+	case $h in
+	primary)
+		virt="receiver.test, other.test"
+		mkdir -p "$T/mail"
+		chown 65534:65534 "$T/mail"
+		printf 'bob@receiver.test\tbob\ncarol@other.test\tcarol\n' \
+		    > "$d/etc/vmailbox" ;;
+	*)
+		relay="receiver.test"
+		: > "$d/etc/vmailbox" ;;
+	esac
+	[ $POLICY = 1 ] && policy=" check_policy_service inet:127.0.0.1:$PORT"
+	sed -e "s|@DIR@|$d|g" -e "s|@HOST@|$h|g" \
+	    -e "s|@HOSTNAME@|${FQDN[$h]}|g" -e "s|@DOMAIN@|${FQDN[$h]#*.}|g" \
+	    -e "s|@RELAY_DOMAINS@|$relay|g" -e "s|@VIRTUAL_DOMAINS@|$virt|g" \
+	    -e "s|@MAILDIR@|$T/mail|g" -e "s|@MAILUID@|65534|g" \
+	    -e "s|@MAILGID@|65534|g" -e "s|@POLICY@|$policy|g" \
+	    "$HERE/postfix/main.cf.in" > "$d/etc/main.cf"
+	cp "$HERE/postfix/master.cf.in" "$d/etc/master.cf"
+	# "postfix start" creates the queue directories (post-install
+	# create-missing).
+}
+
+# pf_start HOST / pf_stop HOST - Postfix on HOST up / down
+pf_start() {
+	nsx "$1" postfix -c "$T/$1/etc" start >>"$LOG" 2>&1 ||
+	    die "postfix start on $1"
+	wait_for 10 listening "$1" 25 || die "Postfix on $1 does not listen"
+}
+pf_stop() {
+	postfix -c "$T/$1/etc" stop >>"$LOG" 2>&1
+	wait_for 10 eval "! postfix -c '$T/$1/etc' status >/dev/null 2>&1" ||
+	    die "Postfix on $1 does not stop"
+}
+
+# flush HOST - retry HOST's deferred mail now
+flush() {
+	postqueue -c "$T/$1/etc" -f >>"$LOG" 2>&1 || die "postqueue -f on $1"
+}
+
+# ---- the SMTP client ------------------------------------------------------
+
+# send HOST OUT SUBJECT MSGID TO[,TO...] [HELO] - swaks from HOST to the
+# SMTP server at IP[SERVER] (the global SERVER) with sender alice@sender.test;
+# the transcript goes to OUT
+send() {
+	local h=$1 out=$2 subj=$3 id=$4 to=$5 helo=${6:-${FQDN[$1]}}
+	nsx "$h" swaks --server "${IP[$SERVER]}" --helo "$helo" \
+	    --from alice@sender.test --to "$to" --timeout 20 \
+	    --header "Subject: $subj" --header "Message-Id: <$id>" \
+	    --body "mxspf end-to-end test message $id" > "$out" 2>&1
+	echo "--- swaks $h -> $SERVER ($id)" >> "$LOG"
+	cat "$out" >> "$LOG"
+}
+
+# rcpt_reply OUT ADDR - the server's reply to RCPT TO:<ADDR> in a swaks
+# transcript (first line, without swaks' arrow)
+rcpt_reply() {
+	awk -v a="RCPT TO:<$2>" '
+	    found && /^<[-*~]/ { sub(/^<[-*~]+ +/, ""); print; exit }
+	    index($0, a) { found = 1 }' "$1"
+}
+
+# queue_id OUT - the queue id in "250 2.0.0 Ok: queued as ID"
+queue_id() {
+	sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$1" | head -n 1
+}
+
+# status_line HOST QID - the last delivery status line of QID in HOST's log
+status_line() {
+	grep " $2: to=<.*status=" "$T/$1/maillog" 2>/dev/null | tail -n 1
+}
+# has_status HOST QID REGEX - QID's last status line matches REGEX
+has_status() {
+	status_line "$1" "$2" | grep -Eq "$3"
+}
+# status_summary HOST QID - "status=X (reply)" of QID's last status line
+status_summary() {
+	status_line "$1" "$2" | sed -n 's/.*\(relay=[^,]*\).*\(status=.*\)/\1 \2/p'
+}
+
+# mailbox_has USER TEXT
+mailbox_has() {
+	grep -qF "$2" "$T/mail/$1" 2>/dev/null
+}
+
+# ---- the verdict table ------------------------------------------------------
+
+ROWS=()
+# verdict STEP EXPECTED GOT PASS|FAIL
+verdict() {
+	ROWS+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4")
+	say "step $1: $4 (expected: $2; got: $3)"
+	[ "$4" = PASS ] || FAILED=1
+}
+print_table() {
+	local r
+	echo
+	echo "mxspf end-to-end: backup MX scenario with real Postfix, nsd, swaks, mxspfd"
+	printf '%s\n' "${ROWS[@]}" | awk -F'\t' '
+	    { s[NR] = $1; e[NR] = $2; g[NR] = $3; v[NR] = $4
+	      if (length($1) > ws) ws = length($1)
+	      if (length($2) > we) we = length($2)
+	      if (length($3) > wg) wg = length($3) }
+	    END {
+	      if (ws < 4) ws = 4; if (we < 8) we = 8; if (wg < 3) wg = 3
+	      f = "%-" ws "s | %-" we "s | %-" wg "s | %s\n"
+	      printf f, "step", "expected", "got", "verdict"
+	      line = sprintf("%" (ws + we + wg + 19) "s", ""); gsub(/ /, "-", line)
+	      print line
+	      for (i = 1; i <= NR; i++) printf f, s[i], e[i], g[i], v[i] }'
+}
+
+# ---- the scenario -------------------------------------------------------------
+
+say "e2e: namespaces $P-*, directory $T"
+make_lan
+say "LAN up: $(for h in $HOSTS; do printf '%s=%s ' $h "${IP[$h]}"; done)"
+start_nsd
+say "nsd serving $(ls "$HERE"/zones | wc -l) zones on ${IP[dns]}"
+for h in $MXES; do
+	setup_postfix "$h"
+	[ $POLICY = 1 ] && start_mxspfd "$h" preference
+done
+[ $POLICY = 1 ] && say "mxspfd (trust_mode=preference) on $MXES"
+
+TAG=$P-$(date +%s)
+
+# Step 1: primary and backup1 down; the sender's MTA reaches backup2.
+pf_start backup2
+say "Postfix up: backup2 (primary, backup1 down)"
+s=1 id1=$TAG-1@sender.test SERVER=backup2
+send sender "$T/swaks1" "mxspf e2e step 1 $TAG" "$id1" bob@receiver.test
+r=$(rcpt_reply "$T/swaks1" bob@receiver.test)
+q1=$(queue_id "$T/swaks1")
+if [ -n "$q1" ]; then
+	wait_for $WAIT has_status backup2 "$q1" "status=deferred"
+	got="RCPT ${r%% *}, queued $q1, $(status_line backup2 "$q1" |
+	    grep -q status=deferred && echo "deferred (no MX up)" ||
+	    echo "not deferred?")"
+else
+	got="RCPT ${r:-no reply}, not queued"
+fi
+case $got in
+*"deferred (no MX up)") v=PASS ;;
+*) v=FAIL ;;
+esac
+verdict "1 sender -> backup2 (SPF pass at the border)" \
+    "250, queued on backup2" "$got" $v
+
+# Step 2: backup1 up; backup2 relays to it.
+pf_start backup1
+flush backup2
+say "Postfix up: backup1; backup2 flushed"
+got="backup2 did not relay"
+if [ -n "$q1" ] && wait_for $WAIT has_status backup2 "$q1" \
+    "relay=mx\.backup1\.test.*status=(sent|bounced)"; then
+	got=$(status_summary backup2 "$q1")
+fi
+q2=$(status_line backup2 "${q1:-none}" | sed -n 's/.*status=sent.*queued as \([0-9A-Za-z]*\).*/\1/p')
+case $got in
+*status=sent*) v=PASS; got="250, relayed (backup1 queue id $q2)" ;;
+*status=bounced*) v=FAIL; got="${got#*status=}" ;;
+*) v=FAIL ;;
+esac
+verdict "2 backup2 -> backup1 (trusted MX relay)" \
+    "250, not 550" "$got" $v
+
+# Step 3: primary up; backup1 relays to it; the message lands in the mailbox.
+pf_start primary
+flush backup1
+say "Postfix up: primary; backup1 flushed"
+if wait_for $WAIT mailbox_has bob "$id1"; then
+	v=PASS got="250, relayed; in bob's mailbox"
+else
+	v=FAIL got="not in bob's mailbox; backup1: $(status_summary backup1 "${q2:-none}")"
+fi
+verdict "3 backup1 -> primary -> mailbox" \
+    "delivered to bob's mailbox" "$got" $v
+
+if [ $POLICY = 1 ]; then
+	# Step 4: backup2 (an MX of receiver.test only) sends to the primary
+	# for receiver.test and other.test in one transaction.
+	id4=$TAG-4@sender.test SERVER=primary
+	send backup2 "$T/swaks4" "mxspf e2e step 4 $TAG" "$id4" \
+	    bob@receiver.test,carol@other.test
+	rb=$(rcpt_reply "$T/swaks4" bob@receiver.test)
+	rc=$(rcpt_reply "$T/swaks4" carol@other.test)
+	got="bob: ${rb:-no reply}; carol: ${rc:-no reply}"
+	v=FAIL
+	case $rb in
+	250*) case $rc in
+	      "550 5.7.23"*) v=PASS ;;
+	      esac ;;
+	esac
+	if [ $v = PASS ]; then
+		got="bob: ${rb%% *}; carol: $(echo "$rc" | cut -c1-10)"
+		if wait_for $WAIT mailbox_has bob "$id4"; then
+			got="$got; delivered to bob only"
+			mailbox_has carol "$id4" && { v=FAIL got="$got; ALSO to carol"; }
+		else
+			v=FAIL got="$got; not delivered to bob"
+		fi
+	fi
+	verdict "4 backup2 -> primary, rcpt receiver.test + other.test" \
+	    "receiver.test 250, other.test 550 5.7.23" "$got" $v
+
+	# Step 5: a forged sender.test address straight to backup2.
+	id5=$TAG-5@sender.test SERVER=backup2
+	send spammer "$T/swaks5" "mxspf e2e step 5 $TAG" "$id5" \
+	    bob@receiver.test
+	r=$(rcpt_reply "$T/swaks5" bob@receiver.test)
+	case $r in
+	"550 5.7.23"*) v=PASS ;;
+	*) v=FAIL ;;
+	esac
+	verdict "5 spammer -> backup2, forged sender.test" \
+	    "550 5.7.23 at the border" "$(echo "${r:-no reply}" | cut -c1-40)" $v
+
+	# Control: step 2 again, but backup1's mxspfd does not trust MX
+	# hosts (trust_mode = off), i.e. a plain SPF check at every hop.
+	pf_stop primary
+	start_mxspfd backup1 off
+	say "control: primary down, backup1's mxspfd restarted with trust_mode=off"
+	id6=$TAG-6@sender.test SERVER=backup2
+	send sender "$T/swaks6" "mxspf e2e control $TAG" "$id6" \
+	    bob@receiver.test
+	q6=$(queue_id "$T/swaks6")
+	got="not queued on backup2"
+	if [ -n "$q6" ]; then
+		got="backup2 did not try backup1"
+		wait_for $WAIT has_status backup2 "$q6" \
+		    "relay=mx\.backup1\.test.*status=(sent|bounced|deferred)" &&
+		    got=$(status_line backup2 "$q6" |
+		    sed -n 's/.*status=\([a-z]*\) .*said: \([0-9]* [0-9.]*\).*/\2, \1/p')
+	fi
+	case $got in
+	"550 5.7.23, bounced") v=PASS ;;
+	*) v=FAIL ;;
+	esac
+	verdict "2' control: step 2 with trust_mode=off on backup1" \
+	    "550 5.7.23 (the bounce mxspf prevents)" "$got" $v
+fi
+
+print_table
+say "done in $(now) s"
+if [ $FAILED = 1 ]; then
+	echo "e2e: FAILED"
+	exit 1
+fi
+echo "e2e: all steps passed"
+exit 0
