@@ -144,18 +144,27 @@ zone_trim(const char *p, size_t len)
 	return len;
 }
 
-/* zone_hash - FNV-1a of the lower-case form of p[0..len) */
+/* zone_hash - hash of the lower-case form of p[0..len): 8 bytes a step
+ * (lookups hash every query name; byte-at-a-time FNV showed in profiles) */
 static uint64_t
 zone_hash(const char *p, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+	unsigned char lc[8];
+	size_t i = 0, j, n;
 
-	for (i = 0; i < len; i++) {
-		h ^= (uint64_t)mxspf__ascii_lower((unsigned char)p[i]);
-		h *= 1099511628211ULL;
+	while (i < len) {
+		n = len - i < 8 ? len - i : 8;
+		for (j = 0; j < 8; j++)
+			lc[j] = j < n ? (unsigned char)mxspf__ascii_lower(
+			    (unsigned char)p[i + j]) : 0;
+		memcpy(&w, lc, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		i += n;
 	}
-	return h;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
 }
 
 /* zone_find - the name p[0..len) (already trimmed), or NULL */
@@ -170,6 +179,8 @@ zone_find(const struct mxspf_zone *z, const char *p, size_t len)
 	for (n = z->buckets[h & (z->nbuckets - 1)]; n != NULL; n = n->next) {
 		if (n->hash != h || n->keylen != len)
 			continue;
+		if (memcmp(p, n->key, len) == 0)
+			return n;	/* already lower case */
 		for (i = 0; i < len; i++) {
 			if (mxspf__ascii_lower((unsigned char)p[i]) !=
 			    (unsigned char)n->key[i])
