@@ -805,7 +805,8 @@ conf_dom_cmp(const void *a, const void *b)
 	return strcmp(x->domain, y->domain);
 }
 
-/* conf_domain_get - the index of [domain NAME], added when new */
+/* conf_domain_get - the index of [domain NAME], added when new; 0,
+ * MXSPF_ESYNTAX (not a domain name) or MXSPF_ENOMEM */
 static int
 conf_domain_get(struct conf_load *ld, const char *name, size_t len,
     size_t *idx)
@@ -817,7 +818,7 @@ conf_domain_get(struct conf_load *ld, const char *name, size_t len,
 	size_t i;
 
 	if (!conf_domain_norm(name, len, norm))
-		return -1;
+		return MXSPF_ESYNTAX;
 	for (i = 0; i < c->ndomains; i++) {
 		if (strcmp(c->domains[i].domain, norm) == 0) {
 			*idx = i;
@@ -953,7 +954,7 @@ conf_reader(char *str, int num, void *stream)
 {
 	struct conf_load *ld = stream;
 	const char *p, *nl;
-	size_t n, avail, take;
+	size_t n, avail, take, content;
 
 	if (ld->pos >= ld->len || num < 3)
 		return NULL;
@@ -965,8 +966,14 @@ conf_reader(char *str, int num, void *stream)
 	ld->lineno++;
 	if (memchr(p, '\0', n) != NULL)
 		(void)conf_fail(ld, MXSPF_ESYNTAX, "NUL byte in the line");
+	content = n;
+	if (content > 0 && p[content - 1] == '\n')
+		content--;
+	if (content > 0 && p[content - 1] == '\r')
+		content--;
 	take = n;
-	if (n > (size_t)num - 1) {
+	/* inih's buffer holds the text, "\r\n" and a NUL. */
+	if (content > (size_t)num - 3) {
 		(void)conf_fail(ld, MXSPF_ESYNTAX, "line longer than %d "
 		    "bytes (continue a list on indented lines)", num - 3);
 		take = 0;	/* hand inih an empty line */

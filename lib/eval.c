@@ -1167,7 +1167,8 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 {
 	struct mxspf_eval *ev;
 	const char *helo;
-	size_t head;
+	size_t head, helo_len;
+	bool mailfrom;
 	int rc;
 
 	*out = NULL;
@@ -1175,9 +1176,18 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 	    req->client.family != 6))
 		return MXSPF_EINVAL;
 	helo = req->helo != NULL ? req->helo : "";
-	if (strlen(helo) > MXSPF_MAX_IDENTITY || (req->sender != NULL &&
-	    strlen(req->sender) > MXSPF_MAX_IDENTITY))
+	helo_len = strlen(helo);
+	mailfrom = req->identity == MXSPF_ID_MAILFROM && req->sender != NULL &&
+	    req->sender[0] != '\0';
+	if (req->sender != NULL && strlen(req->sender) > MXSPF_MAX_IDENTITY)
 		return MXSPF_EINVAL;
+	if (helo_len > MXSPF_MAX_IDENTITY) {
+		/* The HELO name is the identity (or the null sender's):
+		 * refuse it.  Otherwise it only feeds %{h}: keep its head. */
+		if (!mailfrom)
+			return MXSPF_EINVAL;
+		helo_len = MXSPF_MAX_IDENTITY;
+	}
 	/* One allocation holds the evaluation and its first arena chunk. */
 	head = (sizeof(*ev) + _Alignof(max_align_t) - 1) &
 	    ~(_Alignof(max_align_t) - 1);
@@ -1204,7 +1214,7 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 	mxspf_buf_init(&ev->scratch[0], MXSPF_MAX_MACRO_OUT);
 	mxspf_buf_init(&ev->scratch[1], MXSPF_MAX_MACRO_OUT);
 	ctx->evals++;
-	ev->helo = arena_strndup(ev, helo, strlen(helo));
+	ev->helo = arena_strndup(ev, helo, helo_len);
 	if (ev->helo == NULL || (rc = split_sender(ev, req)) != 0) {
 		rc = ev->err != 0 ? ev->err : MXSPF_ENOMEM;
 		mxspf_eval_free(ev);

@@ -618,5 +618,14 @@ mxspf_header_auth_results(const struct mxspf_header_info *info,
 	mxspf_buf_puts(&h.word, info->identity == MXSPF_ID_HELO ?
 	    "smtp.helo=" : "smtp.mailfrom=");
 	hdr_put_rfc8601_value(&h, mxspf_buf_cstr(&h.subj), h.subj.len, true);
+	if (info->trusted_for != NULL && *info->trusted_for != '\0') {
+		/* RFC 8601 s2.3: "policy" properties record local policy
+		 * that overrode the method's result -- here, for the
+		 * domains whose MX relay the client is. */
+		hdr_flush(&h);
+		mxspf_buf_puts(&h.word, "policy.x-mxspf-trusted-for=");
+		hdr_put_rfc8601_value(&h, info->trusted_for,
+		    strnlen(info->trusted_for, HDR_TEXT_MAX + 1), false);
+	}
 	return hdr_end(&h, 0, out);
 }

@@ -99,7 +99,8 @@ mxspf_netlist_add(struct mxspf_netlist *l, const char *text, char *err,
 			if (err != NULL && errlen > 0) {
 				struct mxspf_buf b;
 
-				mxspf_buf_init(&b, errlen - 1);
+				/* Built whole, then cut to fit errlen. */
+				mxspf_buf_init(&b, 512);
 				mxspf_buf_puts(&b, "not a network: '");
 				mxspf_buf_put_escaped(&b, text + s, o - s, 64);
 				mxspf_buf_putc(&b, '\'');

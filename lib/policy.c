@@ -30,6 +30,7 @@
 #include "rdata.h"
 
 #define TRUST_MAX_HOSTS 10	/* issue 3: at most 10 MX hosts */
+#define MALFORMED 1		/* bad RDATA: not any MXSPF_E* code */
 #define TRUST_WHY_MAX 1024
 
 enum tq_state { TQ_NEW, TQ_SENT, TQ_DONE };
@@ -64,6 +65,7 @@ struct mxspf_trust {
 	struct tquery *qs;	/* 1 + 2 * max_hosts at most */
 	size_t nq, handout;
 	bool hosts_asked;
+	bool truncated;		/* D has more MX hosts than max_hosts */
 	struct thost *th;
 	struct mxspf_trust_host *hosts;
 	size_t nhosts;
@@ -255,7 +257,7 @@ pref_cmp(const void *a, const void *b)
 	return (x->pref > y->pref) - (x->pref < y->pref);
 }
 
-/* take_mx - read an MX answer into hosts; 0, -1 malformed, or < 0 err */
+/* take_mx - read an MX answer into hosts; 0, MALFORMED, or < 0 err */
 static int
 take_mx(struct mxspf_trust *t, const struct mxspf_answer *a)
 {
@@ -265,7 +267,7 @@ take_mx(struct mxspf_trust *t, const struct mxspf_answer *a)
 	int rc = 0;
 
 	if (a->rdata == NULL || a->rdlen == NULL)
-		return -1;
+		return MALFORMED;
 	if ((all = mxspf__calloc(n, sizeof(*all))) == NULL)
 		return MXSPF_ENOMEM;
 	mxspf_buf_init(&b, MXSPF_MAX_NAME + 2);
@@ -275,7 +277,7 @@ take_mx(struct mxspf_trust *t, const struct mxspf_answer *a)
 		mxspf_buf_reset(&b);
 		if (a->rdata[i] == NULL ||
 		    mxspf__rdata_mx(a->rdata[i], a->rdlen[i], &pref, &b) != 0) {
-			rc = -1;
+			rc = MALFORMED;
 			break;
 		}
 		if ((all[i].name = mxspf_buf_steal(&b)) == NULL)
@@ -289,10 +291,15 @@ take_mx(struct mxspf_trust *t, const struct mxspf_answer *a)
 			trust_finish(t, MXSPF_TRUST_NO,
 			    "%.253s has a null MX (accepts no mail)",
 			    t->domain);
-		for (i = 0; i < n && !t->done && t->nhosts < t->max_hosts &&
-		    rc == 0; i++)
-			if (valid_domain(all[i].name))
-				rc = host_add(t, all[i].name, all[i].pref);
+		for (i = 0; i < n && !t->done && rc == 0; i++) {
+			if (!valid_domain(all[i].name))
+				continue;
+			if (t->nhosts == t->max_hosts) {
+				t->truncated = true;
+				break;
+			}
+			rc = host_add(t, all[i].name, all[i].pref);
+		}
 	}
 	for (i = 0; i < n; i++)
 		free((char *)all[i].name);
@@ -325,9 +332,20 @@ addr_in(const struct mxspf_addr *a, const struct mxspf_addr *list, size_t n)
 	return false;
 }
 
-/* mark_hosts - is_client / is_self per host; true if a lookup failed */
+/* host_failed - true when a lookup of host h failed */
 static bool
-mark_hosts(struct mxspf_trust *t)
+host_failed(const struct mxspf_trust_host *h)
+{
+	return h->a_status == MXSPF_DNS_SERVFAIL ||
+	    h->a_status == MXSPF_DNS_TIMEOUT ||
+	    h->aaaa_status == MXSPF_DNS_SERVFAIL ||
+	    h->aaaa_status == MXSPF_DNS_TIMEOUT;
+}
+
+/* mark_hosts - is_client / is_self per host; the preference range of
+ * the hosts whose lookups failed in *fmin..*fmax; true if any failed */
+static bool
+mark_hosts(struct mxspf_trust *t, unsigned *fmin, unsigned *fmax)
 {
 	bool failed = false;
 	size_t i, j;
@@ -338,11 +356,13 @@ mark_hosts(struct mxspf_trust *t)
 
 		h->addrs = th->addrs;
 		h->naddrs = th->naddrs;
-		if (h->a_status == MXSPF_DNS_SERVFAIL ||
-		    h->a_status == MXSPF_DNS_TIMEOUT ||
-		    h->aaaa_status == MXSPF_DNS_SERVFAIL ||
-		    h->aaaa_status == MXSPF_DNS_TIMEOUT)
+		if (host_failed(h)) {
+			if (!failed || h->pref < *fmin)
+				*fmin = h->pref;
+			if (!failed || h->pref > *fmax)
+				*fmax = h->pref;
 			failed = true;
+		}
 		h->is_client = addr_in(&t->client, th->addrs, th->naddrs);
 		h->is_self = t->have_server &&
 		    addr_in(&t->server, th->addrs, th->naddrs);
@@ -362,17 +382,25 @@ mark_hosts(struct mxspf_trust *t)
 	return failed;
 }
 
-/* judge - decide once every host is resolved */
+/* judge - decide once every host is resolved.  A host whose lookup
+ * failed might be the client or this server; the answer is DNSERR only
+ * when that could change it (the preference range of the failed hosts
+ * bounds what they could be). */
 static void
 judge(struct mxspf_trust *t)
 {
 	const struct mxspf_trust_host *c, *s;
-	bool failed = mark_hosts(t);
+	unsigned fmin = 0, fmax = 0;
+	bool failed = mark_hosts(t, &fmin, &fmax);
+	bool could_flip;
 
 	c = t->v.client_host;
 	s = t->v.self_host;
 	if (c == NULL) {
-		if (failed)
+		/* A failed host could be the client: would it be trusted? */
+		could_flip = failed && (t->mode == MXSPF_TRUST_ANY ||
+		    s == NULL || fmax >= s->pref);
+		if (could_flip)
 			trust_finish(t, MXSPF_TRUST_DNSERR, "could not resolve "
 			    "every MX host of %.253s", t->domain);
 		else
@@ -386,10 +414,17 @@ judge(struct mxspf_trust *t)
 		return;
 	}
 	if (s == NULL) {
-		if (failed)
+		/* A failed host could be this server, more preferred than
+		 * the client; an MX list cut at max_hosts could hide it. */
+		if (failed && fmax > c->pref)
 			trust_finish(t, MXSPF_TRUST_DNSERR, "could not resolve "
 			    "every MX host of %.253s to find this server's "
 			    "entry", t->domain);
+		else if (t->truncated)
+			trust_finish(t, MXSPF_TRUST_NO, "client is MX host "
+			    "%.253s of %.253s, but this server's entry may be "
+			    "beyond the %zu most preferred hosts", c->name,
+			    t->domain, t->max_hosts);
 		else
 			trust_finish(t, MXSPF_TRUST_YES, "client is MX host "
 			    "%.253s (preference %u) of %.253s; this server is "
@@ -403,7 +438,11 @@ judge(struct mxspf_trust *t)
 		    t->domain, s->name, s->pref);
 		return;
 	}
-	if (failed)
+	/* Not trusted as it stands; a failed host could be a less preferred
+	 * client entry (>= our preference) or a more preferred own entry
+	 * (<= the client's). */
+	could_flip = failed && (fmax >= s->pref || fmin <= c->pref);
+	if (could_flip)
 		trust_finish(t, MXSPF_TRUST_DNSERR, "could not resolve every "
 		    "MX host of %.253s", t->domain);
 	else
@@ -454,13 +493,13 @@ take_addrs(struct thost *h, uint16_t type, const struct mxspf_answer *a)
 	size_t i, n = a->count > MXSPF_MAX_RRS ? MXSPF_MAX_RRS : a->count;
 
 	if (n > 0 && (a->rdata == NULL || a->rdlen == NULL))
-		return -1;
+		return MALFORMED;
 	for (i = 0; i < n; i++) {
 		struct mxspf_addr ad;
 
 		if (a->rdata[i] == NULL ||
 		    mxspf__rdata_addr(a->rdata[i], a->rdlen[i], type, &ad) != 0)
-			return -1;
+			return MALFORMED;
 		if (h->naddrs == h->cap) {
 			size_t ncap = h->cap ? h->cap * 2 : 4;
 			struct mxspf_addr *na = mxspf__realloc(h->addrs,

@@ -36,6 +36,10 @@ enum tag { TAG_HELO = 1, TAG_MAILFROM = 2, TAG_TRUST = 3 };
 #define TXN_MAX_RCPTS 1000	/* decisions kept for the header */
 #define TXN_LOG_MAX 2048
 
+struct mxspf_rcpt;
+static void rcpt_abort_lookups(struct mxspf_rcpt *);
+static int rcpt_start(struct mxspf_rcpt *);
+
 enum spf_state { SPF_IDLE, SPF_HELO, SPF_MAILFROM, SPF_DONE };
 
 /* A cached trust lookup for one recipient domain. */
@@ -65,6 +69,7 @@ struct mxspf_txn {
 	enum spf_state spf;
 	struct mxspf_eval *helo_ev, *mf_ev;
 	const struct mxspf_verdict *verdict;	/* the effective one */
+	struct mxspf_verdict synth;	/* when an identity cannot be checked */
 	enum mxspf_identity identity;
 	struct tcache tc[TXN_MAX_DOMAINS];
 	size_t ntc;
@@ -87,6 +92,8 @@ struct mxspf_rcpt {
 	const struct mxspf_domain_conf *dconf;
 	struct mxspf_policy policy;
 	struct tcache *tc;	/* the trust lookup this recipient uses */
+	struct tcache own_tc;	/* used when the transaction's cache is
+				 * full */
 	bool need_spf, need_trust;
 	enum rphase phase;
 	struct rq *rqs;		/* handed out, kept until freed */
@@ -170,6 +177,33 @@ txn_eval_new(struct mxspf_txn *t, enum mxspf_identity id,
 	return mxspf_eval_new(out, t->ctx, &req);
 }
 
+/* txn_uncheckable - the verdict for an identity the evaluator refuses
+ * (longer than it accepts): none, as for a malformed domain (s4.3) */
+static void
+txn_uncheckable(struct mxspf_txn *t, enum mxspf_identity id)
+{
+	memset(&t->synth, 0, sizeof(t->synth));
+	t->synth.result = MXSPF_NONE;
+	t->synth.reason = MXSPF_WHY_BAD_DOMAIN;
+	t->synth.problem = "identity too long to check";
+	t->verdict = &t->synth;
+	t->identity = id;
+	t->spf = SPF_DONE;
+}
+
+/* txn_start_mailfrom - begin the MAIL FROM check; 0 or < 0 */
+static int
+txn_start_mailfrom(struct mxspf_txn *t)
+{
+	int rc = txn_eval_new(t, MXSPF_ID_MAILFROM, &t->mf_ev);
+
+	if (rc == MXSPF_EINVAL)
+		txn_uncheckable(t, MXSPF_ID_MAILFROM);
+	else if (rc == 0)
+		t->spf = SPF_MAILFROM;
+	return rc == MXSPF_EINVAL ? 0 : rc;
+}
+
 /* txn_spf_step - advance the transaction's SPF verdict: HELO first when
  * configured (a HELO fail is the verdict, RFC 7208 s2.3), then MAIL FROM
  * (the null reverse-path checks postmaster@<helo>: the HELO result is
@@ -185,11 +219,12 @@ txn_spf_step(struct mxspf_txn *t)
 			if (t->conf->check_helo && t->helo[0] != '\0') {
 				rc = txn_eval_new(t, MXSPF_ID_HELO,
 				    &t->helo_ev);
-				t->spf = SPF_HELO;
+				if (rc == 0)
+					t->spf = SPF_HELO;
+				else if (rc == MXSPF_EINVAL)
+					rc = txn_start_mailfrom(t);
 			} else {
-				rc = txn_eval_new(t, MXSPF_ID_MAILFROM,
-				    &t->mf_ev);
-				t->spf = SPF_MAILFROM;
+				rc = txn_start_mailfrom(t);
 			}
 			if (rc != 0)
 				return rc;
@@ -205,10 +240,8 @@ txn_spf_step(struct mxspf_txn *t)
 				t->spf = SPF_DONE;
 				break;
 			}
-			if ((rc = txn_eval_new(t, MXSPF_ID_MAILFROM,
-			    &t->mf_ev)) != 0)
+			if ((rc = txn_start_mailfrom(t)) != 0)
 				return rc;
-			t->spf = SPF_MAILFROM;
 			break;
 		case SPF_MAILFROM:
 			rc = mxspf_eval_step(t->mf_ev);
@@ -224,10 +257,13 @@ txn_spf_step(struct mxspf_txn *t)
 	}
 }
 
-/* txn_trust - the cached trust lookup for domain, made when missing */
+/* txn_trust - the cached trust lookup for domain, made when missing;
+ * when the cache is full the lookup goes into spare (owned by the
+ * recipient), so no result a finished recipient points to is freed */
 static int
 txn_trust(struct mxspf_txn *t, const char *domain,
-    const struct mxspf_domain_conf *dc, struct tcache **out)
+    const struct mxspf_domain_conf *dc, struct tcache *spare,
+    struct tcache **out)
 {
 	struct mxspf_trust_config cfg;
 	struct mxspf_trust_request req;
@@ -241,14 +277,7 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 			return 0;
 		}
 	}
-	if (t->ntc == TXN_MAX_DOMAINS) {
-		/* Many domains in one message: reuse the oldest slot. */
-		mxspf_trust_free(t->tc[0].t);
-		free(t->tc[0].domain);
-		memmove(&t->tc[0], &t->tc[1],
-		    (TXN_MAX_DOMAINS - 1) * sizeof(t->tc[0]));
-		t->ntc--;
-	}
+
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.mode = dc != NULL ? dc->trust_mode : t->conf->trust_mode;
 	cfg.own_addrs = t->conf->own_addrs;
@@ -259,15 +288,18 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 	req.domain = domain;
 	req.client = t->client;
 	req.server_addr = t->have_server ? &t->server : NULL;
-	c = &t->tc[t->ntc];
+	c = t->ntc < TXN_MAX_DOMAINS ? &t->tc[t->ntc] : spare;
 	memset(c, 0, sizeof(*c));
 	if ((c->domain = mxspf__strdup(domain)) == NULL)
 		return MXSPF_ENOMEM;
 	if ((rc = mxspf_trust_new(&c->t, &cfg, &req)) != 0) {
 		free(c->domain);
+		c->domain = NULL;
+		c->t = NULL;
 		return rc;
 	}
-	t->ntc++;
+	if (c != spare)
+		t->ntc++;
 	*out = c;
 	return 0;
 }
@@ -303,26 +335,29 @@ txn_summarize(struct mxspf_txn *t, const struct mxspf_rcpt *r)
 
 /* ---- one recipient -------------------------------------------------- */
 
-/* lower_domain - the lower-case domain of an address, or NULL */
-static char *
-lower_domain(const char *rcpt)
+/* lower_domain - the lower-case domain of an address into *out
+ * @return 0, MXSPF_EINVAL (no usable domain) or MXSPF_ENOMEM */
+static int
+lower_domain(const char *rcpt, char **out)
 {
 	const char *at = strrchr(rcpt, '@');
 	char *d;
 	size_t i, n;
 
+	*out = NULL;
 	if (at == NULL || at[1] == '\0')
-		return NULL;
+		return MXSPF_EINVAL;
 	n = strlen(at + 1);
 	if (n > 0 && at[n] == '.')
 		n--;
 	if (n == 0 || n > MXSPF_MAX_NAME)
-		return NULL;
+		return MXSPF_EINVAL;
 	if ((d = mxspf__memdup(at + 1, n)) == NULL)
-		return NULL;
+		return MXSPF_ENOMEM;
 	for (i = 0; i < n; i++)
 		d[i] = (char)mxspf__ascii_lower((unsigned char)d[i]);
-	return d;
+	*out = d;
+	return 0;
 }
 
 int
@@ -330,6 +365,7 @@ mxspf_rcpt_new(struct mxspf_rcpt **out, struct mxspf_txn *txn,
     const char *recipient)
 {
 	struct mxspf_rcpt *r;
+	int rc;
 
 	*out = NULL;
 	if (txn == NULL || recipient == NULL || strchr(recipient, '@') == NULL)
@@ -339,12 +375,10 @@ mxspf_rcpt_new(struct mxspf_rcpt **out, struct mxspf_txn *txn,
 	if ((r = mxspf__calloc(1, sizeof(*r))) == NULL)
 		return MXSPF_ENOMEM;
 	r->txn = txn;
-	r->recipient = mxspf__strdup(recipient);
-	r->domain = lower_domain(recipient);
-	if (r->recipient == NULL || r->domain == NULL) {
-		int rc = r->recipient == NULL ? MXSPF_ENOMEM : MXSPF_EINVAL;
-
-		free(r->recipient);
+	rc = lower_domain(recipient, &r->domain);
+	if (rc == 0 && (r->recipient = mxspf__strdup(recipient)) == NULL)
+		rc = MXSPF_ENOMEM;
+	if (rc != 0) {
 		free(r->domain);
 		free(r);
 		return rc;
@@ -358,6 +392,29 @@ mxspf_rcpt_new(struct mxspf_rcpt **out, struct mxspf_txn *txn,
 	return 0;
 }
 
+/* rcpt_abort_lookups - end the running SPF check (its verdict becomes
+ * the transaction's: temperror) and this recipient's trust lookup */
+static void
+rcpt_abort_lookups(struct mxspf_rcpt *r)
+{
+	struct mxspf_txn *t = r->txn;
+
+	if (t->spf == SPF_HELO || t->spf == SPF_MAILFROM) {
+		struct mxspf_eval *ev = t->spf == SPF_HELO ? t->helo_ev :
+		    t->mf_ev;
+
+		mxspf_eval_abort(ev);
+		t->verdict = mxspf_eval_verdict(ev);
+		t->identity = t->spf == SPF_HELO ? MXSPF_ID_HELO :
+		    MXSPF_ID_MAILFROM;
+		t->spf = SPF_DONE;
+	}
+	if (r->tc != NULL && !r->tc->done) {
+		mxspf_trust_abort(r->tc->t);
+		r->tc->done = true;
+	}
+}
+
 void
 mxspf_rcpt_free(struct mxspf_rcpt *r)
 {
@@ -369,15 +426,12 @@ mxspf_rcpt_free(struct mxspf_rcpt *r)
 		/* Freed while running: the queries handed out for the shared
 		 * lookups will never be answered, so end those lookups (with
 		 * temperror / DNS error) rather than leave them waiting. */
-		struct mxspf_txn *t = r->txn;
-
-		if (t->spf == SPF_HELO)
-			mxspf_eval_abort(t->helo_ev);
-		if (t->spf == SPF_MAILFROM)
-			mxspf_eval_abort(t->mf_ev);
-		if (r->tc != NULL && !r->tc->done)
-			mxspf_trust_abort(r->tc->t);
-		t->busy = false;
+		rcpt_abort_lookups(r);
+		r->txn->busy = false;
+	}
+	if (r->own_tc.t != NULL) {
+		free(r->own_tc.domain);
+		mxspf_trust_free(r->own_tc.t);
 	}
 	for (q = r->rqs; q != NULL; q = next) {
 		next = q->next;
@@ -404,8 +458,10 @@ rcpt_action(struct mxspf_rcpt *r)
 	else
 		mxspf_buf_appendf(&b, "%d %s %s", d->code, d->status,
 		    d->text != NULL ? d->text : "");
-	if (b.err == MXSPF_ENOMEM)
+	if (b.err == MXSPF_ENOMEM) {
+		mxspf_buf_free(&b);
 		return MXSPF_ENOMEM;
+	}
 	r->action = mxspf_buf_steal(&b);
 	return r->action == NULL ? MXSPF_ENOMEM : 0;
 }
@@ -456,8 +512,10 @@ rcpt_log(struct mxspf_rcpt *r)
 	if (res->decision.would_act)
 		mxspf_buf_appendf(&b, " (test mode: would %s)",
 		    mxspf_policy_act_name(res->decision.would));
-	if (b.err == MXSPF_ENOMEM)
+	if (b.err == MXSPF_ENOMEM) {
+		mxspf_buf_free(&b);
 		return MXSPF_ENOMEM;
+	}
 	r->log = mxspf_buf_steal(&b);
 	return r->log == NULL ? MXSPF_ENOMEM : 0;
 }
@@ -517,7 +575,8 @@ rcpt_start(struct mxspf_rcpt *r)
 	r->need_spf = true;
 	mode = r->dconf != NULL ? r->dconf->trust_mode : t->conf->trust_mode;
 	if (mode != MXSPF_TRUST_OFF) {
-		if ((rc = txn_trust(t, r->domain, r->dconf, &r->tc)) != 0)
+		if ((rc = txn_trust(t, r->domain, r->dconf, &r->own_tc,
+		    &r->tc)) != 0)
 			return rc;
 		r->need_trust = true;
 	}
@@ -605,17 +664,12 @@ mxspf_rcpt_answer(struct mxspf_rcpt *r, uint32_t id,
 void
 mxspf_rcpt_abort(struct mxspf_rcpt *r)
 {
-	struct mxspf_txn *t = r->txn;
-
 	if (r->phase == RP_DONE || r->err != 0)
 		return;
-	if (t->spf == SPF_HELO)
-		mxspf_eval_abort(t->helo_ev);
-	if (t->spf == SPF_MAILFROM)
-		mxspf_eval_abort(t->mf_ev);
-	if (r->tc != NULL && !r->tc->done)
-		mxspf_trust_abort(r->tc->t);
-	/* The aborted machines are done now; this finishes the decision. */
+	if (r->phase == RP_START && (r->err = rcpt_start(r)) != 0)
+		return;
+	rcpt_abort_lookups(r);
+	/* Everything it waited for is finished now: decide. */
 	(void)mxspf_rcpt_step(r);
 }
 

@@ -236,7 +236,9 @@ struct mxspf_eval;
  * Start one check_host() evaluation.
  * @param out: receives the evaluation; free with mxspf_eval_free().
  * @param ctx: the context; must outlive the evaluation.
- * @param req: the inputs; strings are copied.
+ * @param req: the inputs; strings are copied.  A sender longer than 1024
+ *  bytes, or a HELO name that long when it is the identity checked, is
+ *  refused; a longer HELO only used for %{h} is cut to 1024 bytes.
  * @return 0, MXSPF_ENOMEM or MXSPF_EINVAL.
  */
 int mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
@@ -373,7 +375,10 @@ struct mxspf_header_info {
 	const char *trusted_for;	/* NULL, or the recipient domains the
 					 * client was trusted for as an MX
 					 * relay (Received-SPF gets an
-					 * "x-mxspf-trusted-for" pair) */
+					 * "x-mxspf-trusted-for" pair,
+					 * Authentication-Results a
+					 * "policy.x-mxspf-trusted-for"
+					 * property) */
 };
 
 /**

@@ -96,9 +96,13 @@ struct mxspf_trust_verdict {
 struct mxspf_trust;
 
 /**
- * Start a trust lookup.
+ * Start a trust lookup.  A domain that is not a valid name gives a
+ * finished MXSPF_TRUST_NO verdict (no query is made).  When D has more MX
+ * hosts than max_hosts, only the most preferred are looked at; if this
+ * server is not among them, the client is not trusted.
  * @param cfg, req: copied.
- * @return 0, MXSPF_EINVAL (bad domain or address) or MXSPF_ENOMEM.
+ * @return 0, MXSPF_EINVAL (missing arguments, bad client address) or
+ * MXSPF_ENOMEM.
  */
 int mxspf_trust_new(struct mxspf_trust **out,
     const struct mxspf_trust_config *cfg,

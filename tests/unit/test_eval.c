@@ -1785,7 +1785,15 @@ test_eval_new_einval(void **state)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	req.helo = big;
+	/* A HELO that long is refused when it is the identity... */
+	req.identity = MXSPF_ID_HELO;
 	assert_int_equal(mxspf_eval_new(&ev, g_ctx, &req), MXSPF_EINVAL);
+	assert_null(ev);
+	/* ...and kept (cut, for %{h}) when MAIL FROM is checked. */
+	req.identity = MXSPF_ID_MAILFROM;
+	assert_int_equal(mxspf_eval_new(&ev, g_ctx, &req), 0);
+	mxspf_eval_free(ev);
+	ev = NULL;
 	req.helo = "mail.example.org";
 	req.sender = big;
 	assert_int_equal(mxspf_eval_new(&ev, g_ctx, &req), MXSPF_EINVAL);
