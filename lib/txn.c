@@ -161,6 +161,21 @@ mxspf_txn_free(struct mxspf_txn *t)
 	free(t);
 }
 
+int
+mxspf_txn_set_queue_id(struct mxspf_txn *t, const char *queue_id)
+{
+	char *q;
+
+	if (queue_id == NULL || queue_id[0] == '\0' ||
+	    strcmp(queue_id, t->queue_id) == 0)
+		return 0;
+	if ((q = mxspf__strdup(queue_id)) == NULL)
+		return MXSPF_ENOMEM;
+	free(t->queue_id);
+	t->queue_id = q;
+	return 0;
+}
+
 /* txn_eval_new - start an evaluation of one identity */
 static int
 txn_eval_new(struct mxspf_txn *t, enum mxspf_identity id,

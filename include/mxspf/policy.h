@@ -346,6 +346,13 @@ int mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
 /** Free a transaction; its recipients must be freed first. */
 void mxspf_txn_free(struct mxspf_txn *txn);
 
+/**
+ * Record the queue id once the MTA has one (Postfix assigns it after the
+ * first accepted recipient), for the log lines of later recipients.
+ * NULL or "" leaves the current one.  @return 0 or MXSPF_ENOMEM.
+ */
+int mxspf_txn_set_queue_id(struct mxspf_txn *txn, const char *queue_id);
+
 /* The decision for one recipient.  Pointers are owned by the recipient
  * (or its transaction) and valid until it is freed. */
 struct mxspf_rcpt_result {

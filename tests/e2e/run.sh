@@ -21,6 +21,26 @@
 #   backup1  192.0.2.21  mx.backup1.test,    MX 20 of receiver.test
 #   backup2  192.0.2.22  mx.backup2.test,    MX 30 of receiver.test
 #   spammer  192.0.2.66  mail.spammer.test (forges sender.test)
+# The backups relay receiver.test by its MX records (and dnsfail.test, a
+# domain no DNS server answers for); the primary delivers receiver.test
+# and other.test to mbox files; each MX's Postfix asks its own mxspfd
+# (127.0.0.1:10023 in its namespace) after reject_unauth_destination and
+# at DATA.
+#
+# Steps (each a row of the verdict table):
+#   1  primary, backup1 down: sender -> backup2: 250, queued
+#   2  backup1 up, backup2 flushes: backup1 accepts (trusted MX relay)
+#   3  primary up, backup1 flushes: primary accepts, message in the mailbox
+#   3h its trace headers: relay records (primary, backup1), SPF pass (backup2)
+#   4  backup2 -> primary, bob@receiver.test + carol@other.test in one
+#      transaction: bob 250, carol 550 5.7.23
+#   4h its one trace header records the trust for receiver.test only
+#   5  spammer -> backup2 with a sender.test address: 550 5.7.23
+#   5b primary -> backup2: not trusted (a more preferred MX host): 550 5.7.23
+#   6  backup2 -> backup1 for dnsfail.test (MX lookup fails): 451 4.4.3
+#   2' step 2 with trust_mode=off on backup1: 550, backup2 bounces it
+#      (the problem mxspf solves)
+#   7  every mxspfd exits 0 on SIGTERM, without a sanitizer report
 #
 # Usage: run.sh [--keep] [--no-policy] MXSPFD
 #   MXSPFD       the built mxspfd
@@ -31,10 +51,12 @@
 # root, no network namespaces, a package missing), 2 usage.
 # SPDX-License-Identifier: BSD-2-Clause
 set -u
+PATH=$PATH:/usr/sbin:/sbin		# postfix, postqueue, nsd, ip
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=10023			# mxspfd in each MX namespace: 127.0.0.1:PORT
 WAIT=30				# seconds, the longest single wait
+DEADLINE=150			# seconds, the whole run (CTest allows 240)
 NET=192.0.2
 declare -A IP=([dns]=$NET.53 [sender]=$NET.10 [primary]=$NET.20
     [backup1]=$NET.21 [backup2]=$NET.22 [spammer]=$NET.66)
@@ -72,11 +94,18 @@ cleanup_dir() {
 		esac
 	done
 	rm -f "$t/netns"
+	rmdir /etc/netns 2>/dev/null	# if we made it and nobody else uses it
+}
+
+# alive PID - PID runs (a zombie nobody reaps does not count)
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
 
 if [ "${1:-}" = --watchdog ]; then
 	# run.sh --watchdog PID T KEEP: clean up T once PID is gone
-	while kill -0 "$2" 2>/dev/null; do
+	while alive "$2"; do
 		sleep 1
 	done
 	cleanup_dir "$3"
@@ -121,7 +150,9 @@ if [ $POLICY = 1 ]; then
 fi
 
 P=mxe2e$$
-T=$(mktemp -d "${TMPDIR:-/tmp}/mxspf-e2e.XXXXXX") || skip "mktemp failed"
+# In /tmp, not $TMPDIR: Postfix's daemons and the virtual delivery agent
+# (as nobody) must reach their directories in it.
+T=$(mktemp -d /tmp/mxspf-e2e.XXXXXX) || skip "mktemp failed"
 chmod 755 "$T"
 LOG=$T/run.log
 : > "$T/netns"
@@ -144,10 +175,10 @@ on_exit() {
 	exit $rc
 }
 trap on_exit EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-setsid "$0" --watchdog $$ "$T" $KEEP </dev/null >/dev/null 2>&1 &
+trap 'FAILED=1; say "interrupted (SIGHUP)"; exit 129' HUP
+trap 'FAILED=1; say "interrupted (SIGINT)"; exit 130' INT
+trap 'FAILED=1; say "interrupted (SIGTERM)"; exit 143' TERM
+setsid bash "$0" --watchdog $$ "$T" $KEEP </dev/null >/dev/null 2>&1 &
 WATCHDOG=$!
 
 T0=$(date +%s.%N)
@@ -182,12 +213,15 @@ nsx() {
 	ip netns exec "$P-$h" "$@"
 }
 
-# wait_for SECONDS CMD... - poll CMD every 0.2 s until it succeeds
+# wait_for SECONDS CMD... - poll CMD every 0.2 s until it succeeds; at
+# most SECONDS, and never past the run's deadline (DEADLINE seconds)
 wait_for() {
 	local n=$(($1 * 5))
 	shift
 	while [ $n -gt 0 ]; do
 		"$@" && return 0
+		[ "$SECONDS" -lt "$DEADLINE" ] ||
+		    die "the run takes longer than $DEADLINE s; giving up"
 		sleep 0.2
 		n=$((n - 1))
 	done
@@ -213,7 +247,7 @@ make_lan() {
 		printf '127.0.0.1\tlocalhost\n%s\t%s\n' "${IP[$h]}" \
 		    "${FQDN[$h]}" > "/etc/netns/$P-$h/hosts"
 		ip -n "$P-lan" link add "v-$h" type veth peer name eth0 \
-		    netns "$P-$h" || die "veth for $h"
+		    netns "$P-$h" || skip "cannot create a veth pair"
 		ip -n "$P-lan" link set "v-$h" master br0 up
 		ip -n "$P-$h" link set lo up
 		ip -n "$P-$h" addr add "${IP[$h]}/24" dev eth0
@@ -244,7 +278,8 @@ start_nsd() {
 		done
 	} > "$d/nsd.conf"
 	nsd-checkconf "$d/nsd.conf" || die "nsd-checkconf $d/nsd.conf"
-	nsx dns nsd -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1 &
+	# (ip netns exec execs the program: $! is nsd's pid)
+	ip netns exec "$P-dns" nsd -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1 &
 	echo $! > "$T/nsd.pid"
 	wait_for 10 grep -qs "nsd started" "$d/nsd.log" ||
 	    die "nsd did not start"
@@ -263,13 +298,16 @@ start_mxspfd() {
 	local h=$1 mode=$2 d=$T/$1
 	stop_mxspfd "$h"
 	sed -e "s|@PORT@|$PORT|g" -e "s|@DNS@|${IP[dns]}|g" \
-	    -e "s|@TRUST_MODE@|$mode|g" \
+	    -e "s|@TRUST_MODE@|$mode|g" -e "s|@FQDN@|${FQDN[$h]}|g" \
 	    "$HERE/mxspfd.conf.in" > "$d/mxspfd.conf"
 	echo "=== mxspfd $h trust_mode=$mode" >> "$d/mxspfd.log"
-	nsx "$h" "$MXSPFD" -c "$d/mxspfd.conf" -f >>"$d/mxspfd.log" 2>&1 &
+	ip netns exec "$P-$h" "$MXSPFD" -c "$d/mxspfd.conf" -f \
+	    >>"$d/mxspfd.log" 2>&1 &
 	echo $! > "$T/mxspfd-$h.pid"
 	wait_for 10 listening "$h" "$PORT" ||
 	    die "mxspfd on $h does not listen on 127.0.0.1:$PORT"
+	kill -0 "$(cat "$T/mxspfd-$h.pid")" 2>/dev/null ||
+	    die "mxspfd on $h exited"
 }
 
 # stop_mxspfd HOST
@@ -279,8 +317,14 @@ stop_mxspfd() {
 	pid=$(cat "$f")
 	rm -f "$f"
 	kill "$pid" 2>/dev/null
-	wait_for 5 eval "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
+	wait_for 5 eval "! alive $pid" || {
+		say "mxspfd on $1 ignores SIGTERM; SIGKILL"
+		kill -9 "$pid" 2>/dev/null
+	}
 	wait "$pid" 2>/dev/null
+	echo "$1 $?" >> "$T/mxspfd-exits"
+	wait_for 5 eval "! listening $1 $PORT" ||
+	    die "127.0.0.1:$PORT on $1 still listening after mxspfd stopped"
 }
 
 # listening HOST PORT - something listens on 127.0.0.1:PORT in HOST
@@ -294,6 +338,8 @@ listening() {
 setup_postfix() {
 	local h=$1 d=$T/$1 relay="" virt="" policy=""
 	mkdir -p "$d/etc" "$d/spool" "$d/data"
+	chown postfix "$d/data"
+	chmod 700 "$d/data"
 	case $h in
 	primary)
 		virt="receiver.test, other.test"
@@ -302,7 +348,8 @@ setup_postfix() {
 		printf 'bob@receiver.test\tbob\ncarol@other.test\tcarol\n' \
 		    > "$d/etc/vmailbox" ;;
 	*)
-		relay="receiver.test"
+		# dnsfail.test: relayed too, but no DNS server answers for it
+		relay="receiver.test, dnsfail.test"
 		: > "$d/etc/vmailbox" ;;
 	esac
 	[ $POLICY = 1 ] && policy=" check_policy_service inet:127.0.0.1:$PORT"
@@ -357,6 +404,15 @@ rcpt_reply() {
 	    index($0, a) { found = 1 }' "$1"
 }
 
+# smtp_code REPLY - "550 5.7.23" of "550 5.7.23 text", "no reply" for ""
+smtp_code() {
+	if [ -z "$1" ]; then
+		echo "no reply"
+	else
+		echo "$1" | awk '{ print ($2 ~ /^[245]\.[0-9]+\.[0-9]+$/) ? $1 " " $2 : $1 }'
+	fi
+}
+
 # queue_id OUT - the queue id in "250 2.0.0 Ok: queued as ID"
 queue_id() {
 	sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$1" | head -n 1
@@ -380,6 +436,50 @@ mailbox_has() {
 	grep -qF "$2" "$T/mail/$1" 2>/dev/null
 }
 
+# trace_headers USER MSGID [unfold] - the SPF trace headers
+# (Received-SPF, Authentication-Results, X-Mxspf-Relay) of message MSGID
+# in USER's mailbox, newest first; with "unfold", one header per line
+trace_headers() {
+	awk -v id="<$2>" -v unfold="${3:-}" '
+	    /^From / { if (hit) exit; n = 0; inhdr = 1; keep = 0; next }
+	    !inhdr { next }
+	    /^$/ { inhdr = 0; if (hit) exit; next }
+	    /^[ \t]/ {
+		if (keep) {
+			if (unfold) { sub(/^[ \t]+/, " "); h[n] = h[n] $0 }
+			else h[n] = h[n] "\n" $0
+		}
+		next }
+	    { keep = 0 }
+	    tolower($0) ~ /^(received-spf|authentication-results|x-mxspf-relay):/ {
+		h[++n] = $0; keep = 1 }
+	    tolower($0) ~ /^message-id:/ && index($0, id) { hit = 1 }
+	    END { if (hit) for (i = 1; i <= n; i++) print h[i] }' \
+	    "$T/mail/$1" 2>/dev/null
+}
+
+# check_headers USER MSGID PATTERN... - the message's trace headers,
+# newest first, match the extended regular expressions PATTERN..., one
+# each, and there are no more; prints what differs
+check_headers() {
+	local user=$1 id=$2 i=0 hdr
+	shift 2
+	local -a hs
+	mapfile -t hs < <(trace_headers "$user" "$id" unfold)
+	if [ ${#hs[@]} -ne $# ]; then
+		echo "${#hs[@]} trace headers, not $#"
+		return 1
+	fi
+	for hdr in "${hs[@]}"; do
+		i=$((i + 1))
+		if ! printf '%s\n' "$hdr" | grep -Eq -- "${!i}"; then
+			echo "header $i: $(printf '%s' "$hdr" | cut -c1-60)"
+			return 1
+		fi
+	done
+	echo "${#hs[@]} headers as expected"
+}
+
 # ---- the verdict table ------------------------------------------------------
 
 ROWS=()
@@ -392,12 +492,17 @@ verdict() {
 print_table() {
 	local r
 	echo
-	echo "mxspf end-to-end: backup MX scenario with real Postfix, nsd, swaks, mxspfd"
+	if [ $POLICY = 1 ]; then
+		echo "mxspf end-to-end: backup MX scenario with real Postfix, nsd, swaks, mxspfd"
+	else
+		echo "mxspf end-to-end: mail flow only (--no-policy: no mxspfd)"
+	fi
 	printf '%s\n' "${ROWS[@]}" | awk -F'\t' '
 	    { s[NR] = $1; e[NR] = $2; g[NR] = $3; v[NR] = $4
+	      if (length(g[NR]) > 60) g[NR] = substr(g[NR], 1, 57) "..."
 	      if (length($1) > ws) ws = length($1)
 	      if (length($2) > we) we = length($2)
-	      if (length($3) > wg) wg = length($3) }
+	      if (length(g[NR]) > wg) wg = length(g[NR]) }
 	    END {
 	      if (ws < 4) ws = 4; if (we < 8) we = 8; if (wg < 3) wg = 3
 	      f = "%-" ws "s | %-" we "s | %-" wg "s | %s\n"
@@ -431,18 +536,18 @@ r=$(rcpt_reply "$T/swaks1" bob@receiver.test)
 q1=$(queue_id "$T/swaks1")
 if [ -n "$q1" ]; then
 	wait_for $WAIT has_status backup2 "$q1" "status=deferred"
-	got="RCPT ${r%% *}, queued $q1, $(status_line backup2 "$q1" |
+	got="${r%% *}, queued, $(status_line backup2 "$q1" |
 	    grep -q status=deferred && echo "deferred (no MX up)" ||
 	    echo "not deferred?")"
 else
-	got="RCPT ${r:-no reply}, not queued"
+	got="${r:-no reply}, not queued"
 fi
 case $got in
 *"deferred (no MX up)") v=PASS ;;
 *) v=FAIL ;;
 esac
-verdict "1 sender -> backup2 (SPF pass at the border)" \
-    "250, queued on backup2" "$got" $v
+verdict "1  sender -> backup2 (primary, backup1 down)" \
+    "250 (SPF pass), queued" "$got" $v
 
 # Step 2: backup1 up; backup2 relays to it.
 pf_start backup1
@@ -455,26 +560,46 @@ if [ -n "$q1" ] && wait_for $WAIT has_status backup2 "$q1" \
 fi
 q2=$(status_line backup2 "${q1:-none}" | sed -n 's/.*status=sent.*queued as \([0-9A-Za-z]*\).*/\1/p')
 case $got in
-*status=sent*) v=PASS; got="250, relayed (backup1 queue id $q2)" ;;
-*status=bounced*) v=FAIL; got="${got#*status=}" ;;
+*status=sent*) v=PASS; got="250, relayed" ;;
+*status=bounced*) v=FAIL got=$(status_line backup2 "$q1" | sed -n \
+    's/.*status=\([a-z]*\) .*said: \([0-9]* [0-9.]*\).*/\2, \1/p') ;;
 *) v=FAIL ;;
 esac
-verdict "2 backup2 -> backup1 (trusted MX relay)" \
-    "250, not 550" "$got" $v
+if [ $POLICY = 1 ]; then
+	exp="250 (trusted MX relay), not 550"
+else
+	exp="250 (no policy service)"
+fi
+verdict "2  backup1 up: backup2 -> backup1" "$exp" "$got" $v
 
 # Step 3: primary up; backup1 relays to it; the message lands in the mailbox.
 pf_start primary
 flush backup1
 say "Postfix up: primary; backup1 flushed"
 if wait_for $WAIT mailbox_has bob "$id1"; then
-	v=PASS got="250, relayed; in bob's mailbox"
+	v=PASS got="250, in bob's mailbox"
 else
-	v=FAIL got="not in bob's mailbox; backup1: $(status_summary backup1 "${q2:-none}")"
+	v=FAIL got="not in bob's mailbox"
+	[ -n "$q2" ] && got="$got; backup1: $(status_summary backup1 "$q2")"
 fi
-verdict "3 backup1 -> primary -> mailbox" \
-    "delivered to bob's mailbox" "$got" $v
+verdict "3  primary up: backup1 -> primary" \
+    "250, delivered to the mailbox" "$got" $v
 
 if [ $POLICY = 1 ]; then
+	# The trace of the relayed message: the border computed SPF for the
+	# original client; each relay hop records the MX trust it applied
+	# and claims no SPF result.
+	if got=$(check_headers bob "$id1" \
+	    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.21;.*relay-host=mx\.backup1\.test;.*preference=20' \
+	    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.22;.*relay-host=mx\.backup2\.test;.*preference=30' \
+	    '^Received-SPF: [Pp]ass .*client-ip=192\.0\.2\.10;'); then
+		v=PASS got="as expected"
+	else
+		v=FAIL
+	fi
+	verdict "3h trace headers of that message" \
+	    "relay (primary, backup1), SPF pass (backup2)" "$got" $v
+
 	# Step 4: backup2 (an MX of receiver.test only) sends to the primary
 	# for receiver.test and other.test in one transaction.
 	id4=$TAG-4@sender.test SERVER=primary
@@ -482,7 +607,7 @@ if [ $POLICY = 1 ]; then
 	    bob@receiver.test,carol@other.test
 	rb=$(rcpt_reply "$T/swaks4" bob@receiver.test)
 	rc=$(rcpt_reply "$T/swaks4" carol@other.test)
-	got="bob: ${rb:-no reply}; carol: ${rc:-no reply}"
+	got="bob $(smtp_code "$rb"), carol $(smtp_code "$rc")"
 	v=FAIL
 	case $rb in
 	250*) case $rc in
@@ -490,16 +615,28 @@ if [ $POLICY = 1 ]; then
 	      esac ;;
 	esac
 	if [ $v = PASS ]; then
-		got="bob: ${rb%% *}; carol: $(echo "$rc" | cut -c1-10)"
 		if wait_for $WAIT mailbox_has bob "$id4"; then
-			got="$got; delivered to bob only"
+			got="$got; delivered to bob"
 			mailbox_has carol "$id4" && { v=FAIL got="$got; ALSO to carol"; }
 		else
 			v=FAIL got="$got; not delivered to bob"
 		fi
 	fi
-	verdict "4 backup2 -> primary, rcpt receiver.test + other.test" \
-	    "receiver.test 250, other.test 550 5.7.23" "$got" $v
+	verdict "4  backup2 -> primary: bob@receiver.test + carol@other.test" \
+	    "bob 250, carol 550 5.7.23" "$got" $v
+	# Its one trace header records the trust for receiver.test only.
+	if got=$(check_headers bob "$id4" \
+	    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.22;.*relay-host=mx\.backup2\.test;.*receiver\.test'); then
+		if trace_headers bob "$id4" unfold | grep -q 'other\.test'; then
+			v=FAIL got="header names other.test"
+		else
+			v=PASS got="as expected"
+		fi
+	else
+		v=FAIL
+	fi
+	verdict "4h trace header of that message" \
+	    "relay for receiver.test only" "$got" $v
 
 	# Step 5: a forged sender.test address straight to backup2.
 	id5=$TAG-5@sender.test SERVER=backup2
@@ -510,8 +647,38 @@ if [ $POLICY = 1 ]; then
 	"550 5.7.23"*) v=PASS ;;
 	*) v=FAIL ;;
 	esac
-	verdict "5 spammer -> backup2, forged sender.test" \
-	    "550 5.7.23 at the border" "$(echo "${r:-no reply}" | cut -c1-40)" $v
+	verdict "5  spammer -> backup2, forged alice@sender.test" \
+	    "550 5.7.23" "$(smtp_code "$r")" $v
+
+	# Step 5b: the primary (MX 10) sends to backup2 (MX 30): in the
+	# default preference mode a more preferred MX host is not trusted,
+	# so the SPF verdict (fail: the primary is not in sender.test's
+	# record) applies.
+	id5b=$TAG-5b@sender.test SERVER=backup2
+	send primary "$T/swaks5b" "mxspf e2e step 5b $TAG" "$id5b" \
+	    bob@receiver.test
+	r=$(rcpt_reply "$T/swaks5b" bob@receiver.test)
+	case $r in
+	"550 5.7.23"*) v=PASS ;;
+	*) v=FAIL ;;
+	esac
+	verdict "5b primary (MX 10) -> backup2 (MX 30)" \
+	    "550 5.7.23 (more preferred MX)" "$(smtp_code "$r")" $v
+
+	# Step 6: backup2 relays to backup1 for a domain whose MX lookup
+	# fails (nsd serves no dnsfail.test: the resolver answers SERVFAIL),
+	# while SPF says fail: the trust check could not finish, so the
+	# answer is a temporary 451 4.4.3 (the relay retries), never a 550.
+	id7=$TAG-7@sender.test SERVER=backup1
+	send backup2 "$T/swaks7" "mxspf e2e step 6 $TAG" "$id7" \
+	    bob@dnsfail.test
+	r=$(rcpt_reply "$T/swaks7" bob@dnsfail.test)
+	case $r in
+	"451 4.4.3"*) v=PASS ;;
+	*) v=FAIL ;;
+	esac
+	verdict "6  backup2 -> backup1, rcpt domain's MX lookup fails" \
+	    "451 4.4.3, not 550" "$(smtp_code "$r")" $v
 
 	# Control: step 2 again, but backup1's mxspfd does not trust MX
 	# hosts (trust_mode = off), i.e. a plain SPF check at every hop.
@@ -534,11 +701,41 @@ if [ $POLICY = 1 ]; then
 	"550 5.7.23, bounced") v=PASS ;;
 	*) v=FAIL ;;
 	esac
-	verdict "2' control: step 2 with trust_mode=off on backup1" \
-	    "550 5.7.23 (the bounce mxspf prevents)" "$got" $v
+	verdict "2' as 2, but trust_mode=off on backup1 (no MX trust)" \
+	    "550 5.7.23 -> bounce" "$got" $v
+fi
+
+if [ $POLICY = 1 ]; then
+	# Every mxspfd of the run stops on SIGTERM with status 0 and without
+	# a sanitizer report (make check-asan runs this test with an
+	# ASan+UBSan build).
+	for h in $MXES; do
+		stop_mxspfd "$h"
+	done
+	n=$(wc -l < "$T/mxspfd-exits")
+	bad=$(awk '$2 != 0 { printf "%s%s exit %s", sep, $1, $2; sep = ", " }' \
+	    "$T/mxspfd-exits")
+	san=$(grep -l -E 'Sanitizer|runtime error:' "$T"/*/mxspfd.log 2>/dev/null |
+	    sed "s|^$T/||; s|/mxspfd.log||" | tr '\n' ' ')
+	if [ -z "$bad" ] && [ -z "$san" ]; then
+		v=PASS got="$n of $n exit 0"
+	else
+		v=FAIL got="${bad:+$bad; }${san:+sanitizer report: $san}"
+	fi
+	verdict "7  every mxspfd stops on SIGTERM" \
+	    "exit 0, no sanitizer report" "$got" $v
 fi
 
 print_table
+if [ $POLICY = 1 ] && [ -n "${id1:-}" ]; then
+	echo
+	echo "Trace headers of the relayed message in bob's mailbox, newest first"
+	echo "(added by primary, backup1, backup2):"
+	hs=$(trace_headers bob "$id1")
+	printf '%s\n' "${hs:-(none: the message is not in the mailbox)}" |
+	    sed 's/^/  /'
+fi
+
 say "done in $(now) s"
 if [ $FAILED = 1 ]; then
 	echo "e2e: FAILED"
