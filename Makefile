@@ -35,7 +35,7 @@ check-asan: deps
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMXSPF_FUZZ=ON >/dev/null
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 
 fuzz-run: fuzz
 	@sh scripts/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -12,7 +12,8 @@
  *	byte 1	flags1: bits 0-3 the number of answers after which to abort,
  *		bit 4 a one-slot record cache, bit 5 small limits (3 DNS
  *		terms, 0 void lookups, 2 MX/PTR names), bit 6 a default
- *		explanation that uses %{p} and a receiver name, bit 7 NULL
+ *		explanation that uses %{p}, a receiver name and INT64_MIN
+ *		as the time (else 1234567890), bit 7 NULL
  *		for an empty sender/helo
  *	4 or 16	the client address
  *	sender	bytes up to a NUL
@@ -30,21 +31,29 @@
  *		the client's address).  Once the script ends every query gets
  *		NXDOMAIN.
  *
+ * Unless it aborted, the evaluation is then replayed against the same DNS:
+ * each question (name, type) gets the chunk that answered it in the first
+ * run (NXDOMAIN if it was not asked), with speculation, tracing and the
+ * record cache switched, another answer order and the other batching.
+ *
  * It aborts when a query is malformed (empty or over-long name, trailing
  * dot, unknown type, an id handed out twice), an answer to a bad or used id
  * is accepted, the evaluation does not end within a bound of steps, step()
- * returns an error, or the verdict breaks its contract (values out of
- * range, a fail without explanation, a mechanism result without the
- * mechanism, counters over their limits); and when a Received-SPF or
- * Authentication-Results header written from the verdict fails or holds a
- * byte outside printable ASCII other than a "\n\t" fold.
- * Must not: keep state between runs (a fresh context every run).
+ * returns an error, abort does not give temperror, or the verdict breaks
+ * its contract (values out of range, a fail without explanation, a
+ * mechanism result without the mechanism, counters over their limits);
+ * when a Received-SPF or Authentication-Results header written from the
+ * verdict fails or holds a byte outside printable ASCII other than a
+ * "\n\t" fold; and when the replay's verdict differs (result, reason,
+ * mechanism, explanation, problem, DNS-term and void-lookup counts).
+ * Must not: keep state between runs (fresh contexts every run).
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mxspf/mxspf.h"
 #include "mxspf_limits.h"
@@ -82,6 +91,7 @@
 #define FZ_RDATA_MAX	65535
 #define FZ_LINE_MAX	998	/* RFC 5322 s2.1.1 */
 #define FZ_RECEIVER	"mx.example.net"
+#define FZ_NOW		1234567890	/* %{t}; INT64_MIN with bit 6 */
 #define FZ_DEFAULT_EXP	"%{c} is not one of %{d}'s hosts (%{p}, %{R}, %{t})"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -99,6 +109,14 @@ struct fz_ans {
 	size_t n;
 };
 
+/* Which script chunk answered a question (name, type) in the first run. */
+struct fz_map_ent {
+	char *name;
+	uint16_t type;
+	const uint8_t *p;	/* the chunk, inside the input */
+	size_t len;
+};
+
 /* The driver: queries handed out and not yet answered. */
 struct fz_drv {
 	struct mxspf_eval *ev;
@@ -108,7 +126,11 @@ struct fz_drv {
 	bool alt_back;
 	uint32_t pending[FZ_MAX_PENDING];
 	uint16_t ptype[FZ_MAX_PENDING];
+	const char *pname[FZ_MAX_PENDING];
 	size_t npending;
+	struct fz_map_ent map[FZ_MAX_PENDING];	/* first run: answers */
+	size_t nmap;
+	const struct fz_drv *replay_of;	/* replay: the first run */
 	uint8_t seen[MXSPF_MAX_QUERIES + 2];	/* ids handed out */
 	size_t answered;
 };
@@ -120,6 +142,10 @@ static void fz_wire_name(const uint8_t *p, size_t len, uint8_t *out,
     size_t *outlen);
 static uint8_t *fz_cook(const struct fz_drv *d, uint16_t type,
     const uint8_t *p, size_t len, size_t *outlen);
+static void fz_build(const struct fz_drv *d, uint16_t type,
+    struct fz_in *in, struct mxspf_answer *ans, struct fz_ans *a);
+static const struct fz_map_ent *fz_map_find(const struct fz_drv *src,
+    const char *name, uint16_t type);
 static void fz_answer_one(struct fz_drv *d);
 static void fz_take_queries(struct fz_drv *d);
 static void fz_check_header(const char *h);
@@ -129,6 +155,13 @@ static void fz_headers(const struct mxspf_verdict *v,
     const struct mxspf_addr *client, const char *sender, const char *helo,
     enum mxspf_identity id, bool receiver);
 static void fz_drive(struct fz_drv *d, uint8_t f0, uint8_t f1);
+static bool fz_streq(const char *a, const char *b);
+static void fz_same_verdict(const struct mxspf_verdict *a,
+    const struct mxspf_verdict *b);
+static void fz_replay(const struct fz_drv *first, uint8_t f0, uint8_t f1,
+    const struct mxspf_config *cfg, const struct mxspf_request *req,
+    const struct mxspf_verdict *v);
+static void fz_drv_free(struct fz_drv *d);
 
 /* fz_fail - report a broken invariant and abort */
 static void
@@ -251,21 +284,83 @@ fz_cook(const struct fz_drv *d, uint16_t type, const uint8_t *p, size_t len,
 	return out;
 }
 
-/* fz_answer_one - pick a pending query by the order rule, build its
- * answer from the next script chunk and feed it */
+/* fz_build - parse one script chunk from in into an answer for type;
+ * the RDATA blocks in a are malloc'd and freed by the caller */
 static void
-fz_answer_one(struct fz_drv *d)
+fz_build(const struct fz_drv *d, uint16_t type, struct fz_in *in,
+    struct mxspf_answer *ans, struct fz_ans *a)
 {
 	static const enum mxspf_dns_status status[8] = { MXSPF_DNS_OK,
 	    MXSPF_DNS_NXDOMAIN, MXSPF_DNS_NODATA, MXSPF_DNS_SERVFAIL,
 	    MXSPF_DNS_TIMEOUT, (enum mxspf_dns_status)77, MXSPF_DNS_OK,
 	    MXSPF_DNS_OK };
+	uint8_t c = 0x01;	/* no script left: NXDOMAIN */
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	(void)fz_byte(in, &c);
+	for (i = 0; i < FZ_C_COUNT(c); i++) {
+		size_t len = 0;
+		uint8_t l, hi, lo;
+
+		if (!fz_byte(in, &l))
+			break;
+		len = l;
+		if (l == FZ_LEN_LONG && fz_byte(in, &hi) && fz_byte(in, &lo))
+			len = ((size_t)hi << 8) | lo;
+		if (len > in->len)
+			len = in->len;
+		if (c & FZ_C_COOKED) {
+			a->rr[a->n] = fz_cook(d, type, in->p, len,
+			    &a->rrlen[a->n]);
+		} else {
+			a->rr[a->n] = malloc(len ? len : 1);
+			if (a->rr[a->n] == NULL)
+				fz_fail("out of memory");
+			memcpy(a->rr[a->n], in->p, len);
+			a->rrlen[a->n] = len;
+		}
+		a->n++;
+		in->p += len;
+		in->len -= len;
+	}
+	memset(ans, 0, sizeof(*ans));
+	ans->status = status[FZ_C_STATUS(c)];
+	ans->ttl = 3600;
+	ans->count = FZ_C_STATUS(c) == 7 ? FZ_C_COUNT(c) : a->n;
+	ans->rdata = FZ_C_STATUS(c) == 7 ? NULL :
+	    (const uint8_t *const *)a->rr;
+	ans->rdlen = FZ_C_STATUS(c) == 7 ? NULL : a->rrlen;
+}
+
+/* fz_map_find - the chunk that answered (name, type) in the first run */
+static const struct fz_map_ent *
+fz_map_find(const struct fz_drv *src, const char *name, uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < src->nmap; i++)
+		if (src->map[i].type == type &&
+		    strcasecmp(src->map[i].name, name) == 0)
+			return &src->map[i];
+	return NULL;
+}
+
+/* fz_answer_one - pick a pending query by the order rule, build its
+ * answer (from the next script chunk, or in a replay from the chunk that
+ * answered the same question in the first run) and feed it */
+static void
+fz_answer_one(struct fz_drv *d)
+{
 	struct mxspf_answer ans;
 	struct fz_ans a;
+	struct fz_in chunk = { NULL, 0 };
+	const struct fz_map_ent *e;
 	size_t i, idx = 0;
+	const char *name;
 	uint32_t id;
 	uint16_t type;
-	uint8_t c = 0x01, b;	/* no script left: NXDOMAIN */
+	uint8_t b;
 	int rc;
 
 	switch (d->order) {
@@ -285,47 +380,36 @@ fz_answer_one(struct fz_drv *d)
 	}
 	id = d->pending[idx];
 	type = d->ptype[idx];
+	name = d->pname[idx];
 	memmove(&d->pending[idx], &d->pending[idx + 1],
 	    (d->npending - idx - 1) * sizeof(d->pending[0]));
 	memmove(&d->ptype[idx], &d->ptype[idx + 1],
 	    (d->npending - idx - 1) * sizeof(d->ptype[0]));
+	memmove(&d->pname[idx], &d->pname[idx + 1],
+	    (d->npending - idx - 1) * sizeof(d->pname[0]));
 	d->npending--;
 
-	memset(&a, 0, sizeof(a));
-	(void)fz_byte(&d->in, &c);
-	for (i = 0; i < FZ_C_COUNT(c); i++) {
-		size_t len = 0;
-		uint8_t l, hi, lo;
-
-		if (!fz_byte(&d->in, &l))
-			break;
-		len = l;
-		if (l == FZ_LEN_LONG && fz_byte(&d->in, &hi) &&
-		    fz_byte(&d->in, &lo))
-			len = ((size_t)hi << 8) | lo;
-		if (len > d->in.len)
-			len = d->in.len;
-		if (c & FZ_C_COOKED) {
-			a.rr[a.n] = fz_cook(d, type, d->in.p, len,
-			    &a.rrlen[a.n]);
-		} else {
-			a.rr[a.n] = malloc(len ? len : 1);
-			if (a.rr[a.n] == NULL)
-				fz_fail("out of memory");
-			memcpy(a.rr[a.n], d->in.p, len);
-			a.rrlen[a.n] = len;
+	if (d->replay_of != NULL) {
+		/* Unknown to the first run: NXDOMAIN (an empty chunk). */
+		if ((e = fz_map_find(d->replay_of, name, type)) != NULL) {
+			chunk.p = e->p;
+			chunk.len = e->len;
 		}
-		a.n++;
-		d->in.p += len;
-		d->in.len -= len;
+		fz_build(d, type, &chunk, &ans, &a);
+	} else {
+		const uint8_t *start = d->in.p;
+
+		fz_build(d, type, &d->in, &ans, &a);
+		if (d->nmap < FZ_MAX_PENDING) {
+			d->map[d->nmap].name = strdup(name);
+			if (d->map[d->nmap].name == NULL)
+				fz_fail("out of memory");
+			d->map[d->nmap].type = type;
+			d->map[d->nmap].p = start;
+			d->map[d->nmap].len = (size_t)(d->in.p - start);
+			d->nmap++;
+		}
 	}
-	memset(&ans, 0, sizeof(ans));
-	ans.status = status[FZ_C_STATUS(c)];
-	ans.ttl = 3600;
-	ans.count = FZ_C_STATUS(c) == 7 ? FZ_C_COUNT(c) : a.n;
-	ans.rdata = FZ_C_STATUS(c) == 7 ? NULL :
-	    (const uint8_t *const *)a.rr;
-	ans.rdlen = FZ_C_STATUS(c) == 7 ? NULL : a.rrlen;
 	rc = mxspf_eval_answer(d->ev, id, &ans);
 	if (rc != 0)
 		fz_fail("an answer to a pending query was refused");
@@ -370,6 +454,7 @@ fz_take_queries(struct fz_drv *d)
 		d->seen[q->id] = 1;
 		d->pending[d->npending] = q->id;
 		d->ptype[d->npending] = q->type;
+		d->pname[d->npending] = q->name;	/* valid until answered */
 		d->npending++;
 	}
 }
@@ -505,6 +590,10 @@ fz_drive(struct fz_drv *d, uint8_t f0, uint8_t f1)
 			const struct mxspf_verdict *v;
 
 			v = mxspf_eval_verdict(d->ev);
+			if (v->result != MXSPF_TEMPERROR ||
+			    v->reason != MXSPF_WHY_DEADLINE)
+				fz_fail("abort did not give temperror "
+				    "(deadline)");
 			/* A late answer is harmless and changes nothing. */
 			if (d->npending > 0) {
 				d->order = FZ_ORDER_FIFO;
@@ -512,12 +601,106 @@ fz_drive(struct fz_drv *d, uint8_t f0, uint8_t f1)
 			}
 			if (mxspf_eval_step(d->ev) != MXSPF_STEP_DONE)
 				fz_fail("step after abort is not DONE");
-			if (mxspf_eval_verdict(d->ev)->result != v->result)
+			v = mxspf_eval_verdict(d->ev);
+			if (v->result != MXSPF_TEMPERROR ||
+			    v->reason != MXSPF_WHY_DEADLINE)
 				fz_fail("an answer after abort changed the "
 				    "result");
 			break;
 		}
 	}
+}
+
+/* fz_streq - string equality, NULL equal only to NULL */
+static bool
+fz_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* fz_same_verdict - abort unless two runs of one evaluation agree */
+static void
+fz_same_verdict(const struct mxspf_verdict *a, const struct mxspf_verdict *b)
+{
+	const char *what = NULL;
+
+	if (a->result != b->result || a->reason != b->reason)
+		what = "result or reason";
+	else if (!fz_streq(a->mechanism, b->mechanism) ||
+	    !fz_streq(a->mech_domain, b->mech_domain) ||
+	    (a->mechanism != NULL && a->mech_offset != b->mech_offset))
+		what = "mechanism";
+	else if (!fz_streq(a->explanation, b->explanation))
+		what = "explanation";
+	else if (!fz_streq(a->problem, b->problem))
+		what = "problem";
+	else if (a->dns_terms != b->dns_terms ||
+	    a->void_lookups != b->void_lookups)
+		what = "DNS-term or void-lookup count";
+	if (what == NULL)
+		return;
+	fprintf(stderr, "first run: %s (%s) mech=%s problem=%s terms=%zu "
+	    "void=%zu\nreplay:    %s (%s) mech=%s problem=%s terms=%zu "
+	    "void=%zu\n", mxspf_result_name(a->result),
+	    mxspf_reason_name(a->reason), a->mechanism ? a->mechanism : "-",
+	    a->problem ? a->problem : "-", a->dns_terms, a->void_lookups,
+	    mxspf_result_name(b->result), mxspf_reason_name(b->reason),
+	    b->mechanism ? b->mechanism : "-", b->problem ? b->problem : "-",
+	    b->dns_terms, b->void_lookups);
+	fprintf(stderr, "fuzz_eval: the replay differs in the %s\n", what);
+	abort();
+}
+
+/* fz_replay - run the evaluation again against the same DNS (every
+ * question gets the answer it got in the first run, NXDOMAIN if it was
+ * not asked) with speculation, tracing, the record cache, the answer
+ * order and batching all changed: the verdict must not change */
+static void
+fz_replay(const struct fz_drv *first, uint8_t f0, uint8_t f1,
+    const struct mxspf_config *cfg, const struct mxspf_request *req,
+    const struct mxspf_verdict *v)
+{
+	struct mxspf_config cfg2 = *cfg;
+	struct mxspf_ctx *ctx2 = NULL;
+	struct fz_drv *d;
+	const struct mxspf_verdict *v2;
+
+	/* Speculative queries count against MXSPF_MAX_QUERIES only. */
+	if (v->queries > MXSPF_MAX_QUERIES / 2)
+		return;
+	cfg2.speculative = !cfg->speculative;
+	cfg2.trace = !cfg->trace;
+	cfg2.record_cache_size = cfg->record_cache_size == 1 ? 0 : 1;
+	if (mxspf_ctx_new(&ctx2, &cfg2) != 0)
+		fz_fail("mxspf_ctx_new failed");
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		fz_fail("out of memory");
+	d->client = first->client;
+	d->replay_of = first;
+	d->order = (FZ_F0_ORDER(f0) + 1) % FZ_ORDER_PICK;
+	if (mxspf_eval_new(&d->ev, ctx2, req) != 0)
+		fz_fail("mxspf_eval_new failed in the replay");
+	fz_drive(d, (uint8_t)((f0 ^ FZ_F0_ONE) & ~FZ_F0_ABORT), f1);
+	v2 = mxspf_eval_verdict(d->ev);
+	fz_check_verdict(v2, &cfg2, mxspf_eval_trace(d->ev));
+	fz_same_verdict(v, v2);
+	mxspf_eval_free(d->ev);
+	mxspf_ctx_free(ctx2);
+	free(d);
+}
+
+/* fz_drv_free - free a first-run driver and its answer map */
+static void
+fz_drv_free(struct fz_drv *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nmap; i++)
+		free(d->map[i].name);
+	free(d);
 }
 
 int
@@ -575,6 +758,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.sender = (f1 & FZ_F1_NULL) && *sender == '\0' ? NULL : sender;
 	req.helo = (f1 & FZ_F1_NULL) && *helo == '\0' ? NULL : helo;
 	req.identity = (f0 & FZ_F0_HELO) ? MXSPF_ID_HELO : MXSPF_ID_MAILFROM;
+	req.now = (f1 & FZ_F1_EXP) ? INT64_MIN : FZ_NOW;
 	rc = mxspf_eval_new(&d->ev, ctx, &req);
 	if (rc == 0) {
 		fz_drive(d, f0, f1);
@@ -582,6 +766,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_check_verdict(v, &cfg, mxspf_eval_trace(d->ev));
 		fz_headers(v, &d->client, req.sender, req.helo, req.identity,
 		    (f1 & FZ_F1_EXP) != 0);
+		if (!(f0 & FZ_F0_ABORT))
+			fz_replay(d, f0, f1, &cfg, &req, v);
 		mxspf_eval_free(d->ev);
 	} else if (rc != MXSPF_EINVAL || strlen(sender) + strlen(helo) +
 	    strlen("postmaster@") <= MXSPF_MAX_IDENTITY) {
@@ -592,6 +778,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mxspf_ctx_free(ctx);
 	free(sender);
 	free(helo);
-	free(d);
+	fz_drv_free(d);
 	return 0;
 }

@@ -1,12 +1,17 @@
 /* fuzz/fuzz_rdata.c - libFuzzer target for the wire-format RDATA parsers.
  * Owns: the checks made on lib/rdata.c: the whole input is handed, as
  * RDATA, to each parser in turn (TXT, one name and then a run of names,
- * MX, PTR, A, AAAA).  It aborts when a parser reports success with output
- * that cannot come from len input bytes: a joined TXT longer than the
- * RDATA, a name offset past the end or not advanced, a presentation name
- * over 253 octets, an MX or PTR that does not consume all of the RDATA, an
- * address whose family or length disagrees with the type.  ASan catches
- * reads past the input, which libFuzzer allocates to its exact size.
+ * MX, PTR, A, AAAA) and to the copy-into-array forms the evaluator uses
+ * (mxspf__rdata_txt_len/_txt_copy, mxspf__rdata_name_into) with output
+ * arrays of several sizes.  It aborts when a parser accepts or rejects
+ * unlike an independent walk of the data, or reports success with output
+ * that cannot come from len input bytes: a joined TXT of the wrong length,
+ * a name offset past the end or not advanced, a presentation name over 253
+ * octets, an MX or PTR that does not consume all of the RDATA, an address
+ * whose family or length disagrees with the type; when a copy form
+ * disagrees with its mxspf_buf form or is not NUL-terminated.  ASan
+ * catches reads past the input (libFuzzer allocates it to its exact size)
+ * and writes past an output array (each is malloc'd to its exact size).
  * Must not: keep state between runs.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -28,6 +33,9 @@ static void fz_txt(const uint8_t *data, size_t size);
 static void fz_names(const uint8_t *data, size_t size);
 static void fz_mx_ptr(const uint8_t *data, size_t size);
 static void fz_addr(const uint8_t *data, size_t size);
+static void fz_txt_copy(const uint8_t *data, size_t size);
+static void fz_name_into(const uint8_t *data, size_t size);
+static char *fz_xmalloc(size_t n);
 
 /* fz_fail - report a broken invariant and abort */
 static void
@@ -153,10 +161,102 @@ fz_addr(const uint8_t *data, size_t size)
 	}
 }
 
+/* fz_xmalloc - malloc or abort; n 0 gives a 1-byte block */
+static char *
+fz_xmalloc(size_t n)
+{
+	char *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		fz_fail("out of memory");
+	return p;
+}
+
+/* fz_txt_copy - the length and copy forms agree with mxspf__rdata_txt */
+static void
+fz_txt_copy(const uint8_t *data, size_t size)
+{
+	struct mxspf_buf ref;
+	size_t total = 0, caps[4], i;
+	bool ok;
+
+	mxspf_buf_init(&ref, FZ_OUT_MAX);
+	ok = mxspf__rdata_txt(data, size, &ref) == 0;
+	if ((mxspf__rdata_txt_len(data, size, &total) == 0) != ok ||
+	    (ok && total != ref.len))
+		fz_fail("mxspf__rdata_txt_len disagrees with mxspf__rdata_txt");
+	caps[0] = total + 1;	/* what the evaluator allocates */
+	caps[1] = total / 2 + 1;
+	caps[2] = 1;
+	caps[3] = 0;
+	for (i = 0; ok && i < sizeof(caps) / sizeof(caps[0]); i++) {
+		char *dst = fz_xmalloc(caps[i]);
+		int rc = mxspf__rdata_txt_copy(data, size, dst, caps[i]);
+
+		if (caps[i] == 0) {
+			if (rc != -1)
+				fz_fail("TXT copy into 0 bytes succeeded");
+		} else if (rc == -1 || (rc == 0) != (total < caps[i]) ||
+		    dst[total < caps[i] ? total : caps[i] - 1] != '\0' ||
+		    memcmp(dst, mxspf_buf_cstr(&ref),
+		    total < caps[i] ? total : caps[i] - 1) != 0) {
+			fz_fail("mxspf__rdata_txt_copy disagrees with "
+			    "mxspf__rdata_txt");
+		}
+		free(dst);
+	}
+	mxspf_buf_free(&ref);
+}
+
+/* fz_name_into - mxspf__rdata_name_into agrees with mxspf__rdata_name,
+ * from offset 0 and 2 (MX), with room len + 1 (what the evaluator gives),
+ * exactly the text and its NUL, and less */
+static void
+fz_name_into(const uint8_t *data, size_t size)
+{
+	struct mxspf_buf ref;
+	size_t start, caps[3], i;
+
+	mxspf_buf_init(&ref, FZ_OUT_MAX);
+	for (start = 0; start <= 2 && start <= size; start += 2) {
+		size_t roff = start;
+		bool ok;
+
+		mxspf_buf_reset(&ref);
+		ok = mxspf__rdata_name(data, size, &roff, &ref) == 0;
+		caps[0] = size + 1;
+		caps[1] = ref.len + 1;
+		caps[2] = ref.len / 2 + 1;
+		for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+			char *dst = fz_xmalloc(caps[i]);
+			size_t off = start;
+			int rc;
+
+			rc = mxspf__rdata_name_into(data, size, &off, dst,
+			    caps[i]);
+			/* Labels may hold NUL bytes: compare ref.len bytes. */
+			if (rc == 0 && (!ok || off != roff ||
+			    ref.len >= caps[i] || dst[ref.len] != '\0' ||
+			    memcmp(dst, mxspf_buf_cstr(&ref), ref.len) != 0))
+				fz_fail("mxspf__rdata_name_into disagrees "
+				    "with mxspf__rdata_name");
+			if (rc != 0 && off != start)
+				fz_fail("failed name parse moved the offset");
+			if (rc != 0 && ok && i < 2)
+				fz_fail("mxspf__rdata_name_into rejected a "
+				    "name that fits (len + 1 or exact room)");
+			free(dst);
+		}
+	}
+	mxspf_buf_free(&ref);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fz_txt(data, size);
+	fz_txt_copy(data, size);
+	fz_name_into(data, size);
 	fz_names(data, size);
 	fz_mx_ptr(data, size);
 	fz_addr(data, size);

@@ -72,7 +72,8 @@ fz_check_record(const struct mxspf__record *r, const uint8_t *data,
 
 	if (r->refs != 1 || r->text == NULL || r->len != size ||
 	    memcmp(r->text, data, size) != 0 || r->text[size] != '\0')
-		fz_fail("record text is not a NUL-terminated copy of the input");
+		fz_fail("record text is not a NUL-terminated copy of the "
+		    "input");
 	if (!mxspf__record_is_spf(r->text, r->len))
 		fz_fail("parsed a text that is not an SPF record");
 	if (r->nterms > MXSPF_MAX_TERMS || (r->nterms > 0 && r->terms == NULL))

@@ -139,7 +139,8 @@ fz_names(const uint8_t *data, size_t size, char names[][FZ_NAME_BUF],
 		for (s = i; i < size; i++) {
 			uint8_t c = data[i];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			if (!((c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') ||
 			    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
 			    c == '_'))
 				break;

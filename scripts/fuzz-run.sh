@@ -77,8 +77,9 @@ for exe in "$build"/fuzz/fuzz_*; do
 		cp "$dir/log" "$keep/log"
 		find "$dir/artifacts" -type f -exec cp {} "$keep/" \;
 		# The error, the harness's message and our own stack frames.
-		grep -E '(ERROR|SUMMARY|^fuzz_[a-z]+: |#[0-9]+ .* in [^ ]+ [^ ]*/(fuzz|lib|cmd)/[^ ]*\.[ch]:)' \
-		    "$dir/log" | head -n 20 | sed 's/^/    /'
+		ours='#[0-9]+ .* in [^ ]+ [^ ]*/(fuzz|lib|cmd)/[^ ]*\.[ch]:'
+		grep -E "(ERROR|SUMMARY|^fuzz_[a-z]+: |$ours)" "$dir/log" |
+		    head -n 20 | sed 's/^/    /'
 		echo "    reproducer and log: $keep/"
 		echo "    reproduce: $exe $keep/<file>"
 	fi

@@ -297,6 +297,8 @@ def eval_seeds(c):
         # a long record split into character-strings
         (0, 0, v4, s, h, [chunk(OK, [b"v=spf1 " + b"ip4:192.0.2.77 " * 40 +
                                      b"?all"])]),
+        # a TXT answer over MXSPF_MAX_RECORD (8192) bytes
+        (0, 0, v4, s, h, [chunk(OK, [b"v=spf1 " + b"a" * 8300])]),
     ]
     for f0, f1, ip, snd, hl, chunks in seeds:
         c.add("eval", eval_seed(f0, f1, ip, snd, hl, chunks))
@@ -308,6 +310,17 @@ def main():
     c = Corpus(os.path.join(repo, "fuzz", "corpus"))
     from_suite(c, os.path.join(repo, "tests", "conformance",
                                "rfc7208-tests.yml"))
+    # More names than the zone's first hash table holds (it must grow),
+    # CNAME chains and a loop.
+    big = ["---", "zonedata:"]
+    for i in range(100):
+        big.append("  n%d.example.com:" % i)
+        big.append("    - A: 192.0.2.%d" % (i + 1))
+        big.append("    - CNAME: n%d.example.com" % ((i + 1) % 100)
+                   if i % 10 == 9 else "    - TXT: v=spf1 a -all")
+    big += ["  loop1.example.com:", "    - CNAME: loop2.example.com",
+            "  loop2.example.com:", "    - CNAME: loop1.example.com"]
+    c.add("zone", "\n".join(big) + "\n")
     cli_zone = os.path.join(repo, "tests", "cli", "zone.yml")
     if os.path.exists(cli_zone):
         with open(cli_zone, "rb") as fp:
@@ -316,6 +329,10 @@ def main():
                 b"mx:%{d}/0 ip6:::1/128 ip4:0.0.0.0/0 ptr:x.y exists:%{i}.z "
                 b"include:a.b redirect=c.d exp=e.f x-unknown=%{h}"):
         c.add("record", rec)
+    # The limits: more than MXSPF_MAX_TERMS terms, more than
+    # MXSPF_MAX_RECORD bytes (these also raise libFuzzer's -max_len).
+    c.add("record", b"v=spf1" + b" a" * 600)
+    c.add("record", b"v=spf1 " + b"x" * 8200)
     macro_seeds(c)
     rdata_seeds(c)
     eval_seeds(c)
