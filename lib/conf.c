@@ -14,6 +14,7 @@
  * and the first occurrence replaces the default.  A [domain NAME] section
  * starts from the global [policy] values wherever it appears in the file:
  * overrides are recorded and the rest is copied from [policy] at the end.
+ * A configuration is loaded from one file, once.
  *
  * Must not: keep global state (inih's own runtime globals are left
  * alone), allocate other than through mxspf__alloc, echo more than
@@ -207,6 +208,10 @@ static int conf_list(struct conf_load *ld, const struct conf_key *k,
     void *base, bool first, const char *value);
 static int conf_scalar(struct conf_load *ld, const struct conf_key *k,
     void *base, const char *value);
+static bool conf_user_ok(const char *s, size_t len);
+static bool conf_printable(const char *s, size_t len, bool ascii);
+static int conf_string(struct conf_load *ld, const struct conf_key *k,
+    char **f, const char *value, const char *echo);
 static void conf_list_clear(struct mxspf_conf *c, const struct conf_key *k,
     void *base);
 static int conf_section(struct conf_load *ld, const char *section,
@@ -618,7 +623,8 @@ conf_list(struct conf_load *ld, const struct conf_key *k, void *base,
 	return 1;
 }
 
-/* conf_scalar - a key with one value */
+/* conf_scalar - a key with one value: flags, names of choices, numbers,
+ * times; strings go to conf_string */
 static int
 conf_scalar(struct conf_load *ld, const struct conf_key *k, void *base,
     const char *value)
@@ -626,9 +632,7 @@ conf_scalar(struct conf_load *ld, const struct conf_key *k, void *base,
 	char echo[CONF_ECHO * 4 + 8];
 	void *f = (char *)base + k->off;
 	unsigned long long t;
-	const char *why;
 	uint64_t u;
-	size_t i, len = strlen(value), bad;
 	bool b;
 
 	conf_echo(echo, sizeof(echo), value);
@@ -665,7 +669,7 @@ conf_scalar(struct conf_load *ld, const struct conf_key *k, void *base,
 		return 1;
 	case K_SIZE:
 	case K_UINT:
-		if (mxspf__parse_uint(value, len, k->max, &u) != 0 ||
+		if (mxspf__parse_uint(value, strlen(value), k->max, &u) != 0 ||
 		    u < k->min)
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not a "
 			    "number from %llu to %llu", k->name, echo, k->min,
@@ -687,6 +691,58 @@ conf_scalar(struct conf_load *ld, const struct conf_key *k, void *base,
 			    k->type == K_MS ? "m" : "");
 		*(unsigned *)f = (unsigned)t;
 		return 1;
+	default:
+		return conf_string(ld, k, (char **)f, value, echo);
+	}
+}
+
+/* conf_user_ok - a user or group name: 1..CONF_MAX_USER bytes of
+ * letters, digits, '-', '_', '.', not starting with '-' */
+static bool
+conf_user_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > CONF_MAX_USER || s[0] == '-')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    ch == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* conf_printable - no byte below 0x20 nor DEL; with ascii, none above
+ * 0x7e either */
+static bool
+conf_printable(const char *s, size_t len, bool ascii)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch == 0x7f || (ascii && ch > 0x7e))
+			return false;
+	}
+	return true;
+}
+
+/* conf_string - a key whose value is kept as a string in *f (default_exp
+ * in spf.default_exp): checked, then copied */
+static int
+conf_string(struct conf_load *ld, const struct conf_key *k, char **f,
+    const char *value, const char *echo)
+{
+	char norm[MXSPF_MAX_NAME + 1];
+	size_t i, n, len = strlen(value), bad;
+	const char *why, *store = value;
+
+	switch (k->type) {
 	case K_HOST:
 		if (!conf_host_ok(value, len))
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not a "
@@ -696,65 +752,38 @@ conf_scalar(struct conf_load *ld, const struct conf_key *k, void *base,
 		if (len == 0 || len > MXSPF_MAX_EXPLANATION ||
 		    mxspf__macro_check(value, len, MXSPF_MACRO_EXP, &bad,
 		    &why) != 0)
-			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not an "
-			    "explanation macro-string of 1 to %d bytes",
+			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not "
+			    "an explanation macro-string of 1 to %d bytes",
 			    k->name, echo, MXSPF_MAX_EXPLANATION);
-		for (i = 0; i < len; i++)
-			if ((unsigned char)value[i] < 0x20 ||
-			    (unsigned char)value[i] >= 0x7f)
-				return conf_fail(ld, MXSPF_ESYNTAX, "%s: only "
-				    "printable ASCII is allowed", k->name);
-		{
-			char *s = mxspf__strdup(value);
-
-			if (s == NULL)
-				return conf_fail(ld, MXSPF_ENOMEM,
-				    "out of memory");
-			free((char *)ld->c->spf.default_exp);
-			ld->c->spf.default_exp = s;
-		}
-		return 1;
+		if (!conf_printable(value, len, true))
+			return conf_fail(ld, MXSPF_ESYNTAX, "%s: only "
+			    "printable ASCII is allowed", k->name);
+		f = (char **)&ld->c->spf.default_exp;
+		break;
 	case K_PATH:
 		if (len == 0 && k->min > 0)
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: empty file "
 			    "name", k->name);
-		for (i = 0; i < len; i++)
-			if ((unsigned char)value[i] < 0x20 ||
-			    (unsigned char)value[i] == 0x7f)
-				return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' "
-				    "holds a control character", k->name, echo);
-		if (len > 4096)
-			return conf_fail(ld, MXSPF_ESYNTAX, "%s: file name "
-			    "too long", k->name);
+		if (!conf_printable(value, len, false) || len > 4096)
+			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not a "
+			    "file name", k->name, echo);
 		break;
 	case K_USER:
-		if (len == 0 || len > CONF_MAX_USER || value[0] == '-')
+		if (!conf_user_ok(value, len))
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not a "
 			    "user or group name", k->name, echo);
-		for (i = 0; i < len; i++) {
-			unsigned char ch = (unsigned char)value[i];
-
-			if (!((ch >= 'a' && ch <= 'z') ||
-			    (ch >= 'A' && ch <= 'Z') ||
-			    (ch >= '0' && ch <= '9') || ch == '-' ||
-			    ch == '_' || ch == '.'))
-				return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' "
-				    "is not a user or group name", k->name,
-				    echo);
-		}
 		break;
 	case K_FACILITY:
-		for (i = 0; i < sizeof(facility_names) /
-		    sizeof(facility_names[0]); i++)
+		n = sizeof(facility_names) / sizeof(facility_names[0]);
+		for (i = 0; i < n; i++)
 			if (strcasecmp(value, facility_names[i]) == 0)
 				break;
-		if (i == sizeof(facility_names) / sizeof(facility_names[0]))
+		if (i == n)
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not "
 			    "mail, daemon, user, local0 to local7 or none",
 			    k->name, echo);
-		if (conf_strset((char **)f, facility_names[i]) != 0)
-			return conf_fail(ld, MXSPF_ENOMEM, "out of memory");
-		return 1;
+		store = facility_names[i];
+		break;
 	case K_DNSADDR:
 		if (conf_dnsaddr_ok(value, len) != 0)
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not "
@@ -762,20 +791,17 @@ conf_scalar(struct conf_load *ld, const struct conf_key *k, void *base,
 		ld->stub_addr_line = ld->lineno;
 		break;
 	case K_ZONE:
-		if (strcmp(value, ".") != 0) {
-			char norm[MXSPF_MAX_NAME + 1];
-
-			if (!conf_domain_norm(value, len, norm))
-				return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' "
-				    "is not a domain name", k->name, echo);
-		}
+		if (strcmp(value, ".") != 0 &&
+		    !conf_domain_norm(value, len, norm))
+			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not a "
+			    "domain name", k->name, echo);
 		ld->stub_zone_line = ld->lineno;
 		break;
 	default:
 		return conf_fail(ld, MXSPF_EINVAL, "%s: not a scalar",
 		    k->name);
 	}
-	if (conf_strset((char **)f, value) != 0)
+	if (conf_strset(f, store) != 0)
 		return conf_fail(ld, MXSPF_ENOMEM, "out of memory");
 	return 1;
 }
@@ -909,7 +935,8 @@ conf_handler(void *user, const char *section, const char *name,
 	if (ld->err_line != 0)
 		return 0;	/* only the first error is reported */
 	if (ld->last_sect[0] != '\0' && strcmp(ld->last_sect, section) == 0) {
-		sect = ld->last_kind;	/* most keys follow their section */
+		/* Most keys come right after their section's header. */
+		sect = ld->last_kind;
 		dom = ld->last_dom;
 	} else {
 		if (conf_section(ld, section, &sect, &dom) == 0)
@@ -1098,6 +1125,13 @@ mxspf_conf_load(struct mxspf_conf *c, const char *path, char *err,
 		return MXSPF_EINVAL;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	if (c->ndomains > 0) {
+		/* A second file: its [domain] bookkeeping would not match. */
+		if (err != NULL && errlen > 0)
+			(void)snprintf(err, errlen, "%s: a configuration is "
+			    "loaded only once", path);
+		return MXSPF_ESTATE;
+	}
 	memset(&ld, 0, sizeof(ld));
 	ld.c = c;
 	ld.path = path;

@@ -113,5 +113,8 @@ int cli_request(struct mxspf_request *req, const char *ip,
 int cli_check(const struct cli_opts *opts);
 /* cli_batch - the batch command; returns the exit code */
 int cli_batch(const struct cli_opts *opts);
+/* cli_trust - the trust command on argv[0..argc) (after "trust");
+ * returns the exit code */
+int cli_trust(int argc, char **argv);
 
 #endif

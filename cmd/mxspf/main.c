@@ -63,6 +63,8 @@ static const char usage_text[] =
     "usage: mxspf check --ip IP --sender ADDR --helo NAME [options]\n"
     "       mxspf batch [options] < input\n"
     "       mxspf check --batch [options] < input\n"
+    "       mxspf trust --domain D [--client IP] [--server-address IP] "
+    "[options]\n"
     "       mxspf help\n"
     "       mxspf --version\n";
 
@@ -94,6 +96,12 @@ static const char help_text[] =
     "\n"
     "batch only (input lines: IP<TAB>SENDER<TAB>HELO):\n"
     "  --concurrency N         evaluations in flight (default 256)\n"
+    "\n"
+    "trust (the MX trust set of a domain, as mxspfd computes it):\n"
+    "  --domain D --client IP --server-address IP --mode preference|any|off\n"
+    "  --own-name N --own-addr IP --config FILE (mxspfd.conf) --zone FILE\n"
+    "  --resolver ADDR[@PORT] --timeout SECONDS; exit 0 trusted, 1 not,\n"
+    "  2 DNS failure\n"
     "\n"
     "Exit status of check: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 none,\n"
     "5 temperror, 6 permerror; 64 usage, 69 setup, 70 internal, 74 I/O.\n"
@@ -335,6 +343,8 @@ main(int argc, char **argv)
 		printf("mxspf %s\n", MXSPF_VERSION);
 		return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
 	}
+	if (strcmp(cmd, "trust") == 0)
+		return cli_trust(argc - 2, argv + 2);
 	memset(&o, 0, sizeof(o));
 	o.identity = MXSPF_ID_MAILFROM;
 	o.timeout = CLI_DEFAULT_TIMEOUT;

@@ -405,6 +405,9 @@ test_domains(void **state)
 	assert_null(mxspf_conf_domain(c, "sub.plain.example"));
 	assert_null(mxspf_conf_domain(c, ""));
 	assert_null(mxspf_conf_domain(c, NULL));
+	/* Loaded once: a second file cannot mix in. */
+	assert_int_equal(mxspf_conf_load(c, "/dev/null", err, sizeof(err)),
+	    MXSPF_ESTATE);
 	mxspf_conf_free(c);
 }
 
@@ -472,6 +475,8 @@ test_errors(void **state)
 	    "and stub_addr go together");
 	expect_error("[resolver]\n\nstub_addr = 127.0.0.1\n", ":3: stub_zone "
 	    "and stub_addr go together");
+	expect_error("[resolver]\nresolvconf = a\001b\n", ":2: resolvconf: "
+	    "'a\\x01b' is not a file name");
 	expect_error("[resolver]\ntrust_anchor_file =\n", ":2: "
 	    "trust_anchor_file: empty file name");
 	expect_error("[mxspfd]\nlisten = tcp:1.2.3.4:25\n", ":2: listen: "
@@ -592,6 +597,62 @@ test_file_errors(void **state)
 	mxspf_conf_free(c);
 }
 
+/* test_example - docs/mxspfd.conf.example sets every key to its default
+ * (so the file and the manual cannot drift from the code) */
+static void
+test_example(void **state)
+{
+	struct mxspf_conf *def, *ex;
+	const char *src = getenv("MXSPF_SRCDIR");
+	char path[4096], err[ERR_LEN], a[512], b[512];
+
+	(void)state;
+	if (src == NULL)
+		skip();
+	(void)snprintf(path, sizeof(path), "%s/docs/mxspfd.conf.example", src);
+	assert_int_equal(mxspf_conf_new(&def), 0);
+	assert_int_equal(mxspf_conf_new(&ex), 0);
+	if (mxspf_conf_load(ex, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(ex->check_helo, def->check_helo);
+	assert_memory_equal(&ex->policy, &def->policy, sizeof(def->policy));
+	assert_int_equal(mxspf_netlist_format(ex->exempt, a, sizeof(a)), 0);
+	assert_int_equal(mxspf_netlist_format(def->exempt, b, sizeof(b)), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(mxspf_netlist_count(ex->relays), 0);
+	assert_int_equal(ex->trust_mode, def->trust_mode);
+	assert_int_equal(ex->n_own_names, 0);
+	assert_int_equal(ex->n_own_addrs, 0);
+	assert_int_equal(ex->ndomains, 0);
+	assert_int_equal(ex->header, def->header);
+	assert_string_equal(ex->authserv_id, def->authserv_id);
+	assert_string_equal(ex->receiver, def->receiver);
+	assert_int_equal(ex->deadline_ms, def->deadline_ms);
+	assert_int_equal(ex->spf.max_dns_terms, def->spf.max_dns_terms);
+	assert_int_equal(ex->spf.max_void_lookups, def->spf.max_void_lookups);
+	assert_int_equal(ex->spf.max_mx_names, def->spf.max_mx_names);
+	assert_int_equal(ex->spf.max_ptr_names, def->spf.max_ptr_names);
+	assert_int_equal(ex->spf.speculative, def->spf.speculative);
+	assert_null(ex->spf.default_exp);
+	assert_int_equal(ex->spf.record_cache_size,
+	    def->spf.record_cache_size);
+	assert_null(ex->resolvconf);
+	assert_int_equal(ex->nforwarders, 0);
+	assert_null(ex->stub_zone);
+	assert_null(ex->trust_anchor_file);
+	assert_int_equal(ex->nlisten, 1);
+	assert_string_equal(ex->listen[0], def->listen[0]);
+	assert_null(ex->user);
+	assert_null(ex->group);
+	assert_int_equal(ex->max_connections, def->max_connections);
+	assert_int_equal(ex->max_inflight, def->max_inflight);
+	assert_int_equal(ex->idle_timeout_s, def->idle_timeout_s);
+	assert_string_equal(ex->syslog_facility, def->syslog_facility);
+	assert_int_equal(ex->log_stderr, def->log_stderr);
+	mxspf_conf_free(def);
+	mxspf_conf_free(ex);
+}
+
 /* test_alloc_failures - fail each allocation in turn: an error, no leak
  * (the sanitizer build checks), and success once enough are allowed */
 static void
@@ -633,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_mangled),
 		cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_alloc_failures),
 	};
 

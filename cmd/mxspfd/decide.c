@@ -1,0 +1,401 @@
+/* cmd/mxspfd/decide.c - from a parsed policy request to a Postfix action,
+ * through the library's per-transaction engine (mxspf_txn, mxspf_rcpt).
+ *
+ * Owns: the mapping of requests to transactions (one current transaction
+ * per connection, keyed by Postfix's instance plus client, HELO and
+ * sender), the driving of recipient machines (synchronously from a -Z
+ * zone, or asynchronously with mxspf_ub_drive under a per-request
+ * deadline and the max_inflight limit), the one decision log line, and the
+ * PREPEND of the trace header, once per message, at DATA.
+ *
+ * Protocol states: RCPT -> the recipient's action; DATA -> "PREPEND
+ * <header>" unfolded to one line of at most 998 bytes, once per message,
+ * or DUNNO; END-OF-MESSAGE and everything else -> DUNNO (Postfix cannot
+ * PREPEND in smtpd_end_of_data_restrictions).  A request we cannot judge
+ * (no recipient domain, no usable client_address) gets DUNNO; a failure
+ * of ours (no memory, too busy) gets a 4xx DEFER_IF_PERMIT, never a 5xx.
+ *
+ * Must not: free a recipient the driver still holds (stop it first), or
+ * touch the connection after handing a finished job back to conn.c.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "mxspfd.h"
+
+#define DECIDE_DUNNO "DUNNO"
+#define DECIDE_PREPEND "PREPEND "
+
+static int job_reply(struct job *j, const char *action);
+static bool str_eq(const char *a, const char *b);
+static int txn_get(struct conn *c, const struct request *rq,
+    const struct mxspf_addr *client, struct ctxn **out);
+static void rcpt_done(struct job *j, int err);
+static void drive_done(void *arg, void *obj, int err);
+static void deadline_cb(evutil_socket_t fd, short what, void *arg);
+static int start_rcpt(struct job *j);
+static char *header_line(const char *h, bool *cut);
+static int answer_data(struct job *j);
+static void log_skip(const struct job *j, const char *why, const char *v);
+
+long long
+ms_since(const struct timespec *ts)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - ts->tv_sec) * 1000 +
+	    (now.tv_nsec - ts->tv_nsec) / 1000000;
+}
+
+/* job_reply - the job is answered with action (when the copy fails,
+ * conn.c sends MXSPFD_BUSY_ACTION, which needs no memory); returns 0 */
+static int
+job_reply(struct job *j, const char *action)
+{
+	free(j->reply);
+	j->reply = strdup(action);
+	j->done = true;
+	return 0;
+}
+
+/* str_eq - equal strings, NULL equal to "" */
+static bool
+str_eq(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* log_skip - log why a request was answered DUNNO without a decision */
+static void
+log_skip(const struct job *j, const char *why, const char *v)
+{
+	const char *q = j->req.queue_id;
+	struct mxspf_buf b;
+
+	mxspf_buf_init(&b, 1024);
+	if (q != NULL && q[0] != '\0')
+		log_put_untrusted(&b, q, strlen(q));
+	else
+		mxspf_buf_puts(&b, "NOQUEUE");
+	mxspf_buf_appendf(&b, ": %s", why);
+	if (v != NULL) {
+		mxspf_buf_puts(&b, " '");
+		log_put_untrusted(&b, v, strlen(v));
+		mxspf_buf_putc(&b, '\'');
+	}
+	log_msg(LOG_WARNING, "conn %lu: %s; answering DUNNO", j->conn->id,
+	    mxspf_buf_cstr(&b));
+	mxspf_buf_free(&b);
+}
+
+void
+decide_txn_free(struct ctxn *ct)
+{
+	if (ct == NULL)
+		return;
+	mxspf_txn_free(ct->txn);
+	free(ct->instance);
+	free(ct->client);
+	free(ct->helo);
+	free(ct->sender);
+	free(ct);
+}
+
+/* txn_get - the connection's transaction for this request, a new one when
+ * the instance or the SMTP facts changed; 0, or a negative MXSPF_E* */
+static int
+txn_get(struct conn *c, const struct request *rq,
+    const struct mxspf_addr *client, struct ctxn **out)
+{
+	struct mxspf_txn_info info;
+	struct mxspf_addr server;
+	struct ctxn *ct = c->ct;
+	int rc;
+
+	if (ct != NULL && str_eq(ct->instance, rq->instance) &&
+	    str_eq(ct->client, rq->client_address) &&
+	    str_eq(ct->helo, rq->helo_name) &&
+	    str_eq(ct->sender, rq->sender)) {
+		/* Postfix assigns the queue id after the first accepted
+		 * recipient: later log lines name it. */
+		if (rq->queue_id != NULL && rq->queue_id[0] != '\0' &&
+		    (rc = mxspf_txn_set_queue_id(ct->txn, rq->queue_id)) != 0)
+			log_msg(LOG_ERR, "conn %lu: %s", c->id,
+			    mxspf_strerror(rc));
+		*out = ct;
+		return 0;
+	}
+	/* A new transaction: Postfix has finished with the previous one. */
+	decide_txn_free(c->ct);
+	c->ct = NULL;
+	if ((ct = calloc(1, sizeof(*ct))) == NULL)
+		return MXSPF_ENOMEM;
+	ct->instance = strdup(rq->instance != NULL ? rq->instance : "");
+	ct->client = strdup(rq->client_address);
+	ct->helo = strdup(rq->helo_name != NULL ? rq->helo_name : "");
+	ct->sender = strdup(rq->sender != NULL ? rq->sender : "");
+	if (ct->instance == NULL || ct->client == NULL || ct->helo == NULL ||
+	    ct->sender == NULL) {
+		decide_txn_free(ct);
+		return MXSPF_ENOMEM;
+	}
+	memset(&info, 0, sizeof(info));
+	info.client = *client;
+	info.helo = ct->helo[0] != '\0' ? ct->helo : NULL;
+	info.sender = ct->sender;
+	if (rq->server_address != NULL &&
+	    mxspf_addr_parse(rq->server_address, &server) == 0)
+		info.server_addr = &server;
+	info.queue_id = rq->queue_id;
+	info.now = (int64_t)time(NULL);
+	if ((rc = mxspf_txn_new(&ct->txn, c->d->ctx, c->d->conf, &info)) !=
+	    0) {
+		decide_txn_free(ct);
+		return rc;
+	}
+	c->ct = ct;
+	*out = ct;
+	return 0;
+}
+
+/* rcpt_done - the recipient finished (err 0) or failed: log, reply */
+static void
+rcpt_done(struct job *j, int err)
+{
+	const struct mxspf_rcpt_result *res = NULL;
+	long long ms = ms_since(&j->start);
+	const char *action = MXSPFD_BUSY_ACTION;
+
+	if (err == 0 && j->rcpt != NULL) {
+		res = mxspf_rcpt_result(j->rcpt);
+		if (res->action != NULL)
+			action = res->action;
+	}
+	if (j->conn->closing) {
+		/* Nobody will read the reply: no decision to log. */
+	} else if (res != NULL && res->action != NULL) {
+		log_msg(LOG_INFO, "%s ms=%lld", res->log != NULL ? res->log :
+		    "?", ms);
+	} else {
+		log_msg(LOG_ERR, "conn %lu: the recipient decision failed: "
+		    "%s; answering %s", j->conn->id, mxspf_strerror(err),
+		    action);
+	}
+	(void)job_reply(j, action);
+	mxspf_rcpt_free(j->rcpt);
+	j->rcpt = NULL;
+}
+
+/* drive_done - mxspf_ub_drive's callback: a recipient machine ended */
+static void
+drive_done(void *arg, void *obj, int err)
+{
+	struct job *j = arg;
+	struct daemon *d = j->conn->d;
+
+	(void)obj;
+	d->inflight--;
+	j->running = false;
+	if (j->conn->deadline != NULL)
+		(void)event_del(j->conn->deadline);
+	rcpt_done(j, err);
+	conn_job_done(j);
+}
+
+/* deadline_cb - the running recipient of a connection ran out of time:
+ * stopping it ends it with temperror / a trust DNS error (never a 5xx) */
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct job *j = c->head;
+
+	(void)fd;
+	(void)what;
+	if (j == NULL || !j->running || j->rcpt == NULL)
+		return;
+	log_msg(LOG_DEBUG, "conn %lu: deadline of %ums passed", c->id,
+	    c->d->conf->deadline_ms);
+	c->depth++;
+	mxspf_ub_drive_stop(c->d->ub, j->rcpt);	/* calls drive_done */
+	c->depth--;
+	conn_reap(c);
+}
+
+/* start_rcpt - decide for one RCPT TO */
+static int
+start_rcpt(struct job *j)
+{
+	struct conn *c = j->conn;
+	struct daemon *d = c->d;
+	const struct request *rq = &j->req;
+	struct timeval tv;
+	struct mxspf_addr client;
+	struct ctxn *ct;
+	int rc;
+
+	if (rq->recipient == NULL || rq->recipient[0] == '\0') {
+		log_skip(j, "RCPT request without a recipient", NULL);
+		return job_reply(j, DECIDE_DUNNO);
+	}
+	if (rq->client_address == NULL ||
+	    mxspf_addr_parse(rq->client_address, &client) != 0) {
+		log_skip(j, "no usable client_address", rq->client_address);
+		return job_reply(j, DECIDE_DUNNO);
+	}
+	if (d->ub != NULL && d->inflight >= d->conf->max_inflight) {
+		log_msg(LOG_WARNING, "conn %lu: %zu recipients in flight "
+		    "(max_inflight); answering %s", c->id, d->inflight,
+		    MXSPFD_BUSY_ACTION);
+		return job_reply(j, MXSPFD_BUSY_ACTION);
+	}
+	rc = txn_get(c, rq, &client, &ct);
+	if (rc == 0)
+		rc = mxspf_rcpt_new(&j->rcpt, ct->txn, rq->recipient);
+	if (rc == MXSPF_EINVAL) {
+		log_skip(j, "no domain in the recipient", rq->recipient);
+		return job_reply(j, DECIDE_DUNNO);
+	}
+	if (rc != 0) {
+		log_msg(LOG_ERR, "conn %lu: cannot start a decision: %s; "
+		    "answering %s", c->id, mxspf_strerror(rc),
+		    MXSPFD_BUSY_ACTION);
+		return job_reply(j, MXSPFD_BUSY_ACTION);
+	}
+	if (d->zone != NULL) {
+		rc = mxspf_rcpt_run(j->rcpt, mxspf_zone_resolve_rcpt, d->zone);
+		rcpt_done(j, rc);
+		return 0;
+	}
+	if (c->deadline == NULL &&
+	    (c->deadline = evtimer_new(d->base, deadline_cb, c)) == NULL) {
+		rcpt_done(j, MXSPF_ENOMEM);
+		return 0;
+	}
+	tv.tv_sec = (time_t)(d->conf->deadline_ms / 1000);
+	tv.tv_usec = (suseconds_t)(d->conf->deadline_ms % 1000) * 1000;
+	(void)event_add(c->deadline, &tv);
+	d->inflight++;
+	j->running = true;
+	/* drive_done may run inside this call (nothing to ask). */
+	rc = mxspf_ub_drive(d->ub, &mxspf_rcpt_ops, j->rcpt, drive_done, j);
+	if (rc != 0) {
+		d->inflight--;
+		j->running = false;
+		(void)event_del(c->deadline);
+		rcpt_done(j, rc);
+	}
+	return 0;
+}
+
+/* header_line - the header unfolded to one line: each fold (a line break
+ * and the blanks after it) becomes one space, other control bytes a
+ * space; cut at the last space within MXSPFD_HEADER_MAX bytes.  Returns a
+ * malloc'd string or NULL */
+static char *
+header_line(const char *h, bool *cut)
+{
+	struct mxspf_buf b;
+	size_t i, n;
+	char *s;
+
+	*cut = false;
+	mxspf_buf_init(&b, 65536);
+	for (i = 0; h[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)h[i];
+
+		if (ch == '\r' || ch == '\n') {
+			while (h[i + 1] == '\r' || h[i + 1] == '\n' ||
+			    h[i + 1] == ' ' || h[i + 1] == '\t')
+				i++;
+			mxspf_buf_putc(&b, ' ');
+		} else {
+			mxspf_buf_putc(&b, ch < 0x20 || ch == 0x7f ? ' ' : ch);
+		}
+	}
+	if (b.err != 0) {
+		mxspf_buf_free(&b);
+		return NULL;
+	}
+	if (b.len > MXSPFD_HEADER_MAX) {
+		*cut = true;
+		for (n = MXSPFD_HEADER_MAX; n > 0 && b.p[n] != ' '; n--)
+			;
+		mxspf_buf_truncate(&b, n > 0 ? n : MXSPFD_HEADER_MAX);
+	}
+	s = mxspf_buf_steal(&b);
+	mxspf_buf_free(&b);
+	return s;
+}
+
+/* answer_data - DATA: prepend the trace header once per message */
+static int
+answer_data(struct job *j)
+{
+	struct conn *c = j->conn;
+	struct ctxn *ct = c->ct;
+	struct mxspf_buf b;
+	char *h = NULL, *line;
+	bool cut;
+	int rc;
+
+	if (ct == NULL || ct->header_done ||
+	    !str_eq(ct->instance, j->req.instance))
+		return job_reply(j, DECIDE_DUNNO);
+	ct->header_done = true;
+	if ((rc = mxspf_txn_header(ct->txn, &h)) != 0) {
+		log_msg(LOG_ERR, "conn %lu: cannot write the header: %s",
+		    c->id, mxspf_strerror(rc));
+		return job_reply(j, DECIDE_DUNNO);
+	}
+	if (h == NULL)
+		return job_reply(j, DECIDE_DUNNO);
+	line = header_line(h, &cut);
+	free(h);
+	if (line == NULL)
+		return job_reply(j, DECIDE_DUNNO);
+	if (cut)
+		log_msg(LOG_WARNING, "conn %lu: header cut to %d bytes", c->id,
+		    MXSPFD_HEADER_MAX);
+	mxspf_buf_init(&b, MXSPFD_HEADER_MAX + sizeof(DECIDE_PREPEND));
+	mxspf_buf_puts(&b, DECIDE_PREPEND);
+	mxspf_buf_puts(&b, line);
+	free(line);
+	if (b.err != 0) {
+		mxspf_buf_free(&b);
+		return job_reply(j, DECIDE_DUNNO);
+	}
+	log_msg(LOG_DEBUG, "conn %lu: %s", c->id, mxspf_buf_cstr(&b));
+	rc = job_reply(j, mxspf_buf_cstr(&b));
+	mxspf_buf_free(&b);
+	return rc;
+}
+
+int
+decide_start(struct job *j)
+{
+	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	switch (j->req.state) {
+	case REQ_ST_RCPT:
+		return start_rcpt(j);
+	case REQ_ST_DATA:
+		return answer_data(j);
+	case REQ_ST_EOM:
+	case REQ_ST_OTHER:
+		break;
+	}
+	return job_reply(j, DECIDE_DUNNO);
+}
+
+void
+decide_cancel(struct job *j)
+{
+	if (j->running && j->rcpt != NULL)
+		mxspf_ub_drive_stop(j->conn->d->ub, j->rcpt);
+	j->running = false;
+}

@@ -1,0 +1,491 @@
+/* cmd/mxspfd/main.c - mxspfd, the Postfix policy server of mxspf:
+ * command line, start-up order, signals, shutdown.
+ *
+ * Start-up order (each step needs the one before): read the configuration
+ * and the -Z zone (as the invoking user, usually root); bind the
+ * listeners; go to the background; drop privileges; create the event loop,
+ * the engine context and only then the libunbound resolver, whose worker
+ * thread starts at the first query, after the drop.  SIGTERM and SIGINT
+ * stop accepting, let the requests in flight finish (at most the deadline
+ * plus MXSPFD_STOP_GRACE_MS), and exit 0.
+ *
+ * Owns: struct daemon's lifetime.  Must not: run as root when a user is
+ * configured but cannot be switched to; write logs to stderr when stderr
+ * is the policy connection (stdio mode under Postfix spawn).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "mxspfd.h"
+
+#define ERR_MAX 1024
+
+/* The parsed command line. */
+struct opts {
+	const char *conf;	/* -c */
+	char **listen;		/* -l, repeatable */
+	size_t nlisten;
+	bool foreground;	/* -f */
+	bool check;		/* -n */
+	const char *zone;	/* -Z */
+	bool verbose;		/* -v */
+};
+
+static const char usage_text[] =
+    "usage: mxspfd [-fnv] [-c FILE] [-l LISTEN]... [-Z ZONEFILE]\n"
+    "  -c FILE      configuration (default " MXSPFD_DEFAULT_CONF
+    ", if it exists)\n"
+    "  -l LISTEN    unix:/PATH, inet:HOST:PORT or stdio (repeatable;\n"
+    "               replaces the configured listeners)\n"
+    "  -f           stay in the foreground and log to stderr too\n"
+    "  -n           check the configuration and exit (0 ok, 1 error)\n"
+    "  -Z ZONEFILE  answer DNS from a YAML zone (tests, what-if)\n"
+    "  -v           verbose logging\n"
+    "See mxspfd(8) and mxspfd.conf(5).\n";
+
+static int usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static int opts_parse(struct opts *o, int argc, char **argv);
+static int conf_setup(struct daemon *d, const struct opts *o);
+static bool same_file(int a, int b);
+static int dns_setup(struct daemon *d, const struct opts *o, char *err,
+    size_t errlen);
+static struct event_base *base_new(bool stdio);
+static int loop_setup(struct daemon *d);
+static void daemon_stop(struct daemon *d);
+static void signal_cb(evutil_socket_t sig, short what, void *arg);
+static void stop_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void ub_cb(evutil_socket_t fd, short what, void *arg);
+static int daemon_run(struct daemon *d, const struct opts *o, uid_t uid,
+    gid_t gid, bool drop);
+static void daemon_free(struct daemon *d);
+
+/* usage - print a message and the usage; returns MXSPFD_EXIT_USAGE */
+static int
+usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)fputs("mxspfd: ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+	(void)fputs(usage_text, stderr);
+	return MXSPFD_EXIT_USAGE;
+}
+
+/* opts_parse - the command line into o; 0, or an exit code */
+static int
+opts_parse(struct opts *o, int argc, char **argv)
+{
+	char err[ERR_MAX];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	if ((o->listen = calloc((size_t)argc, sizeof(char *))) == NULL)
+		return MXSPFD_EXIT_ERR;
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":c:l:fnZ:vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'l':
+			if (listen_check(optarg, err, sizeof(err)) != 0)
+				return usage("-l %s", err);
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case 'Z':
+			o->zone = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			(void)fputs(usage_text, stdout);
+			return -1;
+		case ':':
+			err[0] = (char)optopt;
+			err[1] = '\0';
+			return usage("option -%s needs a value", err);
+		default:
+			err[0] = (char)optopt;
+			err[1] = '\0';
+			return usage("unknown option -%s", err);
+		}
+	}
+	if (optind < argc)
+		return usage("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* conf_setup - the configuration with -c and -l applied; 0 or an exit
+ * code (the error printed) */
+static int
+conf_setup(struct daemon *d, const struct opts *o)
+{
+	char err[ERR_MAX];
+	const char *path = o->conf;
+	size_t i;
+	int rc;
+
+	if ((rc = mxspf_conf_new(&d->conf)) != 0) {
+		(void)fprintf(stderr, "mxspfd: %s\n", mxspf_strerror(rc));
+		return MXSPFD_EXIT_ERR;
+	}
+	if (path == NULL && access(MXSPFD_DEFAULT_CONF, F_OK) == 0)
+		path = MXSPFD_DEFAULT_CONF;
+	if (path != NULL &&
+	    mxspf_conf_load(d->conf, path, err, sizeof(err)) != 0) {
+		(void)fprintf(stderr, "mxspfd: %s\n", err);
+		return MXSPFD_EXIT_ERR;
+	}
+	if (o->nlisten > 0) {
+		/* -l replaces the configured listeners. */
+		for (i = 0; i < d->conf->nlisten; i++)
+			free(d->conf->listen[i]);
+		free(d->conf->listen);
+		d->conf->listen = calloc(o->nlisten, sizeof(char *));
+		d->conf->nlisten = 0;
+		if (d->conf->listen == NULL)
+			return MXSPFD_EXIT_ERR;
+		for (i = 0; i < o->nlisten; i++) {
+			if ((d->conf->listen[i] = strdup(o->listen[i])) ==
+			    NULL)
+				return MXSPFD_EXIT_ERR;
+			d->conf->nlisten++;
+		}
+	}
+	for (i = 0; i < d->conf->nlisten; i++) {
+		if (listen_check(d->conf->listen[i], err, sizeof(err)) != 0) {
+			(void)fprintf(stderr, "mxspfd: listen: %s\n", err);
+			return MXSPFD_EXIT_ERR;
+		}
+		if (strcmp(d->conf->listen[i], "stdio") == 0 &&
+		    d->conf->nlisten > 1) {
+			(void)fprintf(stderr, "mxspfd: stdio cannot be "
+			    "combined with other listeners\n");
+			return MXSPFD_EXIT_ERR;
+		}
+		if (strcmp(d->conf->listen[i], "stdio") == 0)
+			d->stdio = true;
+	}
+	return 0;
+}
+
+/* same_file - whether two descriptors are the same open file */
+static bool
+same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (fstat(a, &sa) != 0 || fstat(b, &sb) != 0)
+		return true;	/* cannot tell: assume the worst */
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* dns_setup - load the -Z zone, or create the resolver; 0 or -1 */
+static int
+dns_setup(struct daemon *d, const struct opts *o, char *err, size_t errlen)
+{
+	struct mxspf_ub_config uc;
+	const struct mxspf_conf *c = d->conf;
+	int rc;
+
+	if (o->zone != NULL) {
+		if ((rc = mxspf_zone_new(&d->zone)) != 0 ||
+		    (rc = mxspf_zone_load_file(d->zone, o->zone, 0, err,
+		    errlen)) != 0) {
+			if (err[0] == '\0')
+				(void)snprintf(err, errlen, "%s: %s", o->zone,
+				    mxspf_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
+	mxspf_ub_config_init(&uc);
+	uc.resolvconf = c->resolvconf;
+	uc.forwarders = (const char *const *)c->forwarders;
+	uc.nforwarders = c->nforwarders;
+	uc.stub_zone = c->stub_zone;
+	uc.stub_addr = c->stub_addr;
+	uc.trust_anchor_file = c->trust_anchor_file;
+	if ((rc = mxspf_ub_new(&d->ub, &uc, err, errlen)) != 0) {
+		if (err[0] == '\0')
+			(void)snprintf(err, errlen, "%s", mxspf_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* base_new - the event loop.  In stdio mode stdin may be a regular file
+ * or /dev/null, which epoll refuses: use poll() there. */
+static struct event_base *
+base_new(bool stdio)
+{
+	struct event_config *cfg;
+	struct event_base *base;
+	struct stat st;
+	bool plain = false;
+
+	if (stdio && ((fstat(STDIN_FILENO, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode)) ||
+	    (fstat(STDOUT_FILENO, &st) == 0 && !S_ISSOCK(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode))))
+		plain = true;
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	if (plain)
+		(void)event_config_avoid_method(cfg, "epoll");
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
+/* loop_setup - listeners, the resolver's descriptor and the signals on
+ * the loop; 0 or -1 */
+static int
+loop_setup(struct daemon *d)
+{
+	if (d->ub != NULL) {
+		d->ub_ev = event_new(d->base, mxspf_ub_fd(d->ub),
+		    EV_READ | EV_PERSIST, ub_cb, d);
+		if (d->ub_ev == NULL || event_add(d->ub_ev, NULL) != 0)
+			return -1;
+	}
+	d->sig_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, signal_cb, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
+	d->stop_timer = evtimer_new(d->base, stop_timer_cb, d);
+	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
+	    d->stop_timer == NULL || event_add(d->sig_term, NULL) != 0 ||
+	    event_add(d->sig_int, NULL) != 0 ||
+	    event_add(d->sig_hup, NULL) != 0)
+		return -1;
+	return listen_start(d);
+}
+
+/* ub_cb - libunbound has answers: run their callbacks */
+static void
+ub_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (mxspf_ub_process(d->ub) != 0)
+		log_msg(LOG_ERR, "the resolver failed to deliver answers");
+}
+
+/* daemon_stop - stop accepting; close idle connections, let busy ones
+ * finish; the loop ends when none is left or the grace time passed */
+static void
+daemon_stop(struct daemon *d)
+{
+	struct timeval tv;
+	struct conn *c, *next;
+	unsigned ms = d->conf->deadline_ms + MXSPFD_STOP_GRACE_MS;
+
+	d->stopping = true;
+	listen_close(d);
+	for (c = d->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_stop(c);
+	}
+	if (d->nconns == 0) {
+		(void)event_base_loopbreak(d->base);
+		return;
+	}
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	(void)event_add(d->stop_timer, &tv);
+}
+
+/* signal_cb - SIGTERM/SIGINT: stop (a second one: at once); SIGHUP:
+ * ignored */
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_msg(LOG_INFO, "SIGHUP ignored: restart mxspfd to read the "
+		    "configuration again");
+		return;
+	}
+	if (d->stopping) {
+		log_msg(LOG_INFO, "second signal: stopping now");
+		(void)event_base_loopbreak(d->base);
+		return;
+	}
+	log_msg(LOG_INFO, "signal %d: stopping after the requests in "
+	    "flight", (int)sig);
+	daemon_stop(d);
+}
+
+/* stop_timer_cb - the grace time after a stop signal is over */
+static void
+stop_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_msg(LOG_WARNING, "%zu connections still busy; stopping anyway",
+	    d->nconns);
+	(void)event_base_loopbreak(d->base);
+}
+
+/* daemon_run - bind, go to the background, drop privileges, make the
+ * loop and the resolver, run; returns the exit code */
+static int
+daemon_run(struct daemon *d, const struct opts *o, uid_t uid, gid_t gid,
+    bool drop)
+{
+	char err[ERR_MAX];
+	bool to_stderr;
+	int rc;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	to_stderr = d->conf->log_stderr || o->foreground;
+	if (d->stdio && same_file(STDERR_FILENO, STDOUT_FILENO))
+		to_stderr = false;	/* spawn: stderr is the peer */
+	log_open(d->conf->syslog_facility, to_stderr, o->verbose);
+	err[0] = '\0';
+	if (listen_open(d, d->conf->listen, d->conf->nlisten, uid, gid, drop,
+	    err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot listen: %s", err);
+		return MXSPFD_EXIT_ERR;
+	}
+	if (!o->foreground && !d->stdio) {
+		if (privs_daemonize(err, sizeof(err)) != 0) {
+			log_msg(LOG_ERR, "%s", err);
+			return MXSPFD_EXIT_ERR;
+		}
+		log_stderr(d->conf->log_stderr);
+	}
+	if (drop && privs_drop(uid, gid, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "refusing to run as root: %s", err);
+		return MXSPFD_EXIT_ERR;
+	}
+	if (geteuid() == 0)
+		log_msg(LOG_WARNING, "running as root: set user in [mxspfd]");
+	if ((d->base = base_new(d->stdio)) == NULL) {
+		log_msg(LOG_ERR, "cannot create the event loop");
+		return MXSPFD_EXIT_ERR;
+	}
+	if ((rc = mxspf_ctx_new(&d->ctx, &d->conf->spf)) != 0) {
+		log_msg(LOG_ERR, "cannot set up: %s", mxspf_strerror(rc));
+		return MXSPFD_EXIT_ERR;
+	}
+	err[0] = '\0';
+	if (o->zone == NULL && dns_setup(d, o, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot set up the resolver: %s", err);
+		return MXSPFD_EXIT_ERR;
+	}
+	if (loop_setup(d) != 0) {
+		log_msg(LOG_ERR, "cannot set up the event loop");
+		return MXSPFD_EXIT_ERR;
+	}
+	log_msg(LOG_INFO, "mxspfd %s ready (%zu listeners, %s)",
+	    MXSPF_VERSION, d->nlisteners, d->zone != NULL ? "zone file" :
+	    "libunbound");
+	(void)event_base_dispatch(d->base);
+	log_msg(LOG_INFO, "mxspfd stopped");
+	return MXSPFD_EXIT_OK;
+}
+
+/* daemon_free - close everything that is left */
+static void
+daemon_free(struct daemon *d)
+{
+	struct conn *c;
+
+	while ((c = d->conns) != NULL) {
+		conn_close(c);
+		conn_reap(c);
+	}
+	listen_close(d);
+	if (d->ub_ev != NULL)
+		event_free(d->ub_ev);
+	if (d->sig_term != NULL)
+		event_free(d->sig_term);
+	if (d->sig_int != NULL)
+		event_free(d->sig_int);
+	if (d->sig_hup != NULL)
+		event_free(d->sig_hup);
+	if (d->stop_timer != NULL)
+		event_free(d->stop_timer);
+	mxspf_ub_free(d->ub);
+	mxspf_zone_free(d->zone);
+	mxspf_ctx_free(d->ctx);
+	mxspf_conf_free(d->conf);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	struct opts o;
+	char err[ERR_MAX];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	bool drop = false;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((rc = opts_parse(&o, argc, argv)) != 0) {
+		free(o.listen);
+		return rc < 0 ? MXSPFD_EXIT_OK : rc;
+	}
+	d.verbose = o.verbose;
+	err[0] = '\0';
+	if ((rc = conf_setup(&d, &o)) != 0)
+		goto out;
+	rc = MXSPFD_EXIT_ERR;
+	if (d.conf->user != NULL && (geteuid() == 0 || o.check)) {
+		if (privs_lookup(d.conf->user, d.conf->group, &uid, &gid, err,
+		    sizeof(err)) != 0) {
+			(void)fprintf(stderr, "mxspfd: %s\n", err);
+			goto out;
+		}
+		drop = geteuid() == 0;
+	}
+	if (dns_setup(&d, &o, err, sizeof(err)) != 0) {
+		(void)fprintf(stderr, "mxspfd: %s: %s\n", o.zone != NULL ?
+		    "cannot load the zone" : "cannot set up the resolver", err);
+		goto out;
+	}
+	if (o.check) {
+		(void)printf("mxspfd: configuration OK\n");
+		rc = fflush(stdout) == 0 ? MXSPFD_EXIT_OK : MXSPFD_EXIT_ERR;
+		goto out;
+	}
+	/* The resolver is made again after the privilege drop. */
+	mxspf_ub_free(d.ub);
+	d.ub = NULL;
+	rc = daemon_run(&d, &o, uid, gid, drop);
+out:
+	daemon_free(&d);
+	log_close();
+	free(o.listen);
+	return rc;
+}

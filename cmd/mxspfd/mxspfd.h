@@ -1,0 +1,197 @@
+/* cmd/mxspfd/mxspfd.h - private interface of the mxspfd policy server.
+ * Owns: struct daemon (the one event loop, the engine context, the DNS
+ * source, the listeners, the connections), struct conn (one client),
+ * struct job (one request of a connection), the daemon's limits, and the
+ * prototypes of its modules: log.c, listen.c, conn.c, decide.c, privs.c.
+ * Must not: be included by lib/; declare mutable globals (log.c's sink
+ * settings are its own).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MXSPFD_H
+#define MXSPFD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "mxspf/mxspf.h"
+#include "mxspf/policy.h"
+#include "mxspf/unbound.h"
+#include "buf.h"
+#include "request.h"
+
+#define MXSPFD_DEFAULT_CONF "/etc/mxspf/mxspfd.conf"
+#define MXSPFD_IN_MAX (2 * REQ_MAX_SIZE)	/* buffered input bytes */
+#define MXSPFD_OUT_MAX 65536		/* unsent reply bytes before we give
+					 * up on a peer that does not read */
+#define MXSPFD_QUEUE_MAX 16		/* parsed requests waiting per
+					 * connection (pipelining) */
+#define MXSPFD_READ_CHUNK 4096		/* bytes read per read() */
+#define MXSPFD_ACCEPT_BURST 64		/* accept() calls per wake-up */
+#define MXSPFD_ACCEPT_PAUSE_MS 100	/* pause after EMFILE */
+#define MXSPFD_LOG_CUT 100		/* bytes of untrusted text logged */
+#define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
+#define MXSPFD_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
+#define MXSPFD_BACKLOG 1024
+#define MXSPFD_BUSY_ACTION "DEFER_IF_PERMIT Service temporarily unavailable"
+
+/* Exit codes. */
+#define MXSPFD_EXIT_OK 0
+#define MXSPFD_EXIT_ERR 1		/* configuration or setup failed */
+#define MXSPFD_EXIT_USAGE 64		/* bad command line (EX_USAGE) */
+
+struct daemon;
+struct conn;
+
+/* One listening endpoint. */
+struct listener {
+	struct daemon *d;
+	char *spec;		/* as configured: "unix:/x", "inet:h:p" */
+	int *fds;		/* bound sockets (inet may bind several) */
+	size_t nfds;
+	struct event **evs;
+	char *unix_path;	/* unlinked at exit */
+	bool stdio;
+	bool paused;		/* after EMFILE */
+	struct event *resume;
+};
+
+/* The transaction a connection is in (Postfix "instance"). */
+struct ctxn {
+	struct mxspf_txn *txn;
+	char *instance, *client, *helo, *sender;	/* its key */
+	bool header_done;	/* PREPEND given once per message */
+};
+
+/* One request of a connection, answered in arrival order. */
+struct job {
+	struct job *next;
+	struct conn *conn;
+	struct request req;
+	struct mxspf_rcpt *rcpt;	/* RCPT: its decision, while running */
+	struct timespec start;
+	bool running;		/* driven by libunbound */
+	bool done;		/* reply is set */
+	char *reply;		/* the action, without "action=" */
+};
+
+/* One client connection (a socket, or stdin/stdout). */
+struct conn {
+	struct daemon *d;
+	struct conn *prev, *next;
+	unsigned long id;
+	int in_fd, out_fd;
+	bool stdio;
+	char peer[80];		/* for logs */
+	struct event *rev, *wev, *idle, *deadline;
+	bool reading;		/* rev is added */
+	struct mxspf_buf in;	/* unparsed input */
+	size_t partial;		/* bytes after the last newline in */
+	bool in_news;		/* in changed in a way that may complete a
+				 * request or show an error: parse again */
+	bool advancing;		/* inside conn_advance */
+	struct mxspf_buf out;	/* unsent replies, from out_off */
+	size_t out_off;
+	struct job *head, *tail;
+	size_t njobs;
+	struct ctxn *ct;	/* current transaction, or NULL */
+	bool eof;		/* no more input */
+	bool bad;		/* a malformed request came: answer what came
+				 * before it, then close */
+	bool closing;		/* being torn down; freed by conn_reap */
+	int depth;		/* conn_advance nesting */
+};
+
+/* The daemon: one process, one loop. */
+struct daemon {
+	struct event_base *base;
+	struct mxspf_conf *conf;
+	struct mxspf_ctx *ctx;
+	struct mxspf_ub *ub;		/* NULL with -Z */
+	struct mxspf_zone *zone;	/* -Z */
+	struct event *ub_ev;
+	struct event *sig_term, *sig_int, *sig_hup, *stop_timer;
+	struct listener *listeners;
+	size_t nlisteners;
+	struct conn *conns;
+	size_t nconns;
+	unsigned long next_id;
+	size_t inflight;		/* recipients being resolved */
+	bool stopping;
+	bool stdio;
+	bool verbose;
+};
+
+/* ---- log.c ---- */
+/* log_open - start logging: syslog with facility (NULL or "none": no
+ * syslog) and/or stderr; verbose adds LOG_DEBUG messages */
+void log_open(const char *facility, bool to_stderr, bool verbose);
+/* log_stderr - turn the stderr sink on or off */
+void log_stderr(bool on);
+/* log_msg - one log line at prio (LOG_ERR, LOG_WARNING, LOG_INFO,
+ * LOG_DEBUG) */
+void log_msg(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* log_close - close syslog */
+void log_close(void);
+/* log_put_untrusted - append peer text escaped and cut at
+ * MXSPFD_LOG_CUT bytes */
+void log_put_untrusted(struct mxspf_buf *b, const char *p, size_t len);
+
+/* ---- listen.c ---- */
+/* listen_check - 0 when spec is unix:/PATH, inet:HOST:PORT or stdio;
+ * else -1 and a message in err */
+int listen_check(const char *spec, char *err, size_t errlen);
+/* listen_open - bind and listen on every configured endpoint (before
+ * the privilege drop); 0 or -1 with a message in err */
+int listen_open(struct daemon *d, char *const *specs, size_t n,
+    uid_t uid, gid_t gid, bool chown_sockets, char *err, size_t errlen);
+/* listen_start - add the listeners to the loop; 0 or -1 */
+int listen_start(struct daemon *d);
+/* listen_close - stop accepting: close the sockets, unlink unix paths */
+void listen_close(struct daemon *d);
+
+/* ---- conn.c ---- */
+/* conn_new - a connection on in_fd/out_fd (made non-blocking); NULL on
+ * failure (the caller closes the fds) */
+struct conn *conn_new(struct daemon *d, int in_fd, int out_fd, bool stdio,
+    const char *peer);
+/* conn_close - tear the connection down now (no reply); the memory is
+ * released by conn_reap when no callback is using it */
+void conn_close(struct conn *c);
+/* conn_reap - free c if it is closing and no call is inside it */
+void conn_reap(struct conn *c);
+/* conn_job_done - a job's reply is ready: send what is in order */
+void conn_job_done(struct job *j);
+/* conn_stop - the daemon is stopping: close when idle */
+void conn_stop(struct conn *c);
+
+/* ---- decide.c ---- */
+/* decide_start - answer a parsed request: sets j->done and j->reply at
+ * once, or starts a recipient (j->running) whose end calls
+ * conn_job_done; 0 or -1 (out of memory: close the connection) */
+int decide_start(struct job *j);
+/* decide_cancel - stop the running recipient of j (connection closed) */
+void decide_cancel(struct job *j);
+/* decide_txn_free - free a connection's transaction */
+void decide_txn_free(struct ctxn *ct);
+
+/* ---- privs.c ---- */
+/* privs_lookup - the uid and gid of user (and group, if set); 0 or -1
+ * with a message in err */
+int privs_lookup(const char *user, const char *group, uid_t *uid,
+    gid_t *gid, char *err, size_t errlen);
+/* privs_drop - switch to uid/gid for good; 0 or -1 with a message */
+int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
+/* privs_daemonize - fork into the background, new session, stdio on
+ * /dev/null; returns in the child only; 0 or -1 */
+int privs_daemonize(char *err, size_t errlen);
+
+/* ms_since - milliseconds since ts on the monotonic clock */
+long long ms_since(const struct timespec *ts);
+
+#endif

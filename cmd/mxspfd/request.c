@@ -1,0 +1,300 @@
+/* cmd/mxspfd/request.c - the Postfix policy delegation protocol reader.
+ *
+ * Grammar (SMTPD_POLICY_README, Postfix attr_scan_plain): a request is a
+ * list of "name=value" lines, each ended by a newline, and is ended by an
+ * empty line.  The name runs to the first '='; the value is every byte
+ * after it.  We also accept "\r\n" (a CR before the newline is dropped),
+ * which Postfix never sends but hand-typed tests do.
+ *
+ * Owns: two passes over the caller's bytes.  The first finds where the
+ * request ends and checks every limit and every complete line as it goes
+ * (so junk is rejected at its first newline, and an over-long line before
+ * its newline arrives); it never reads past len.  The second copies the
+ * request once (one allocation), cuts it into C strings and points the
+ * known attributes into the copy.
+ *
+ * Must not: log, allocate other than through mxspf__alloc, call strlen on
+ * the input (it may hold NUL bytes), or accept a request whose known
+ * attributes repeat (a second "recipient=" must not silently win).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "internal.h"
+#include "request.h"
+
+#define REQ_TYPE "smtpd_access_policy"
+
+/* A known attribute: its name and where it goes. */
+struct req_attr {
+	const char *name;
+	size_t off;
+};
+
+#define RO(f) offsetof(struct request, f)
+
+static const struct req_attr req_attrs[] = {
+	{ "request", RO(request) },
+	{ "protocol_state", RO(protocol_state) },
+	{ "protocol_name", RO(protocol_name) },
+	{ "client_address", RO(client_address) },
+	{ "client_name", RO(client_name) },
+	{ "helo_name", RO(helo_name) },
+	{ "sender", RO(sender) },
+	{ "recipient", RO(recipient) },
+	{ "instance", RO(instance) },
+	{ "queue_id", RO(queue_id) },
+	{ "server_address", RO(server_address) },
+	{ "server_port", RO(server_port) },
+	{ "sasl_username", RO(sasl_username) },
+};
+
+#define REQ_NATTRS (sizeof(req_attrs) / sizeof(req_attrs[0]))
+
+static int req_bad(struct req_error *err, const char *why, size_t line,
+    const char *at, size_t atlen);
+static int req_attr_find(const char *name, size_t len);
+static bool req_name_ok(const char *p, size_t len);
+static bool req_partial_bad(const char *p, size_t len);
+static int req_scan(const char *p, size_t len, size_t *total,
+    struct req_error *err);
+static int req_fill(struct request *req, size_t total);
+
+/* req_bad - fill err and return REQ_BAD */
+static int
+req_bad(struct req_error *err, const char *why, size_t line, const char *at,
+    size_t atlen)
+{
+	err->why = why;
+	err->line = line;
+	err->at = at;
+	err->atlen = atlen > REQ_MAX_LINE + 1 ? REQ_MAX_LINE + 1 : atlen;
+	return REQ_BAD;
+}
+
+/* req_attr_find - the index of a known attribute name, or -1 */
+static int
+req_attr_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < REQ_NATTRS; i++)
+		if (strlen(req_attrs[i].name) == len &&
+		    memcmp(req_attrs[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* req_name_ok - an attribute name: 1..REQ_MAX_NAME bytes of letters,
+ * digits, '_', '-' and '.' (what Postfix sends; anything else is junk) */
+static bool
+req_name_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > REQ_MAX_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* req_partial_bad - whether the start of a line (no newline yet) can no
+ * longer become "name=value": a bad byte in the name, or no '=' after
+ * REQ_MAX_NAME bytes (so a TLS hello or other junk is refused at once) */
+static bool
+req_partial_bad(const char *p, size_t len)
+{
+	size_t scan = len < REQ_MAX_NAME + 1 ? len : REQ_MAX_NAME + 1;
+	const char *eq = memchr(p, '=', scan);
+
+	if (len == 1 && p[0] == '\r')
+		return false;	/* an empty CRLF line on its way */
+	if (eq != NULL)
+		return !req_name_ok(p, (size_t)(eq - p));
+	if (len > REQ_MAX_NAME)
+		return true;
+	return len > 0 && !req_name_ok(p, len);
+}
+
+/* req_scan - find the end of the first request and check it; REQ_OK with
+ * *total (bytes up to and including the empty line), REQ_MORE or
+ * REQ_BAD */
+static int
+req_scan(const char *p, size_t len, size_t *total, struct req_error *err)
+{
+	uint32_t seen = 0;
+	size_t off = 0, lines = 0;
+	bool have_request = false;
+
+	for (;;) {
+		const char *line = p + off, *nl, *eq;
+		size_t rest = len - off, scan, n, content;
+		int a;
+
+		if (off >= len) {
+			/* No room left for the empty line that ends it? */
+			if (off >= REQ_MAX_SIZE)
+				return req_bad(err, "request too large",
+				    lines + 1, p, off);
+			return REQ_MORE;
+		}
+		/* A line may have REQ_MAX_LINE bytes, a CR and the newline. */
+		scan = rest < REQ_MAX_LINE + 2 ? rest : REQ_MAX_LINE + 2;
+		nl = memchr(line, '\n', scan);
+		n = nl != NULL ? (size_t)(nl - line) : scan;
+		if (memchr(line, '\0', n) != NULL)
+			return req_bad(err, "NUL byte", lines + 1, line, n);
+		if (nl == NULL) {
+			/* Incomplete: is it already junk or too long? */
+			if (req_partial_bad(line, n))
+				return req_bad(err, "not a name=value line",
+				    lines + 1, line, n);
+			if (rest > REQ_MAX_LINE + 1 ||
+			    (rest == REQ_MAX_LINE + 1 &&
+			    line[REQ_MAX_LINE] != '\r'))
+				return req_bad(err, "line too long", lines + 1,
+				    line, rest);
+			if (off + rest >= REQ_MAX_SIZE)
+				return req_bad(err, "request too large",
+				    lines + 1, p, off);
+			return REQ_MORE;
+		}
+		content = n > 0 && line[n - 1] == '\r' ? n - 1 : n;
+		if (content > REQ_MAX_LINE)
+			return req_bad(err, "line too long", lines + 1, line,
+			    n);
+		if (off + n + 1 > REQ_MAX_SIZE)
+			return req_bad(err, "request too large", lines + 1, p,
+			    off);
+		if (content == 0) {
+			if (!have_request)
+				return req_bad(err, "no request= attribute",
+				    lines + 1, p, off);
+			*total = off + n + 1;
+			return REQ_OK;
+		}
+		if (++lines > REQ_MAX_ATTRS)
+			return req_bad(err, "too many attributes", lines, line,
+			    content);
+		eq = memchr(line, '=', content);
+		if (eq == NULL || !req_name_ok(line, (size_t)(eq - line)))
+			return req_bad(err, "not a name=value line", lines,
+			    line, content);
+		if ((a = req_attr_find(line, (size_t)(eq - line))) >= 0) {
+			if ((seen & ((uint32_t)1 << a)) != 0)
+				return req_bad(err, "duplicate attribute",
+				    lines, line, content);
+			seen |= (uint32_t)1 << a;
+			if (a == 0) {
+				size_t vlen = content - (size_t)(eq + 1 - line);
+
+				if (vlen != sizeof(REQ_TYPE) - 1 ||
+				    memcmp(eq + 1, REQ_TYPE, vlen) != 0)
+					return req_bad(err, "not a "
+					    REQ_TYPE " request", lines, line,
+					    content);
+				have_request = true;
+			}
+		}
+		off += n + 1;
+	}
+}
+
+/* req_fill - cut the copy in req->mem (total bytes, checked by req_scan)
+ * into C strings and point the known attributes at them */
+static int
+req_fill(struct request *req, size_t total)
+{
+	char *p = req->mem, *end = req->mem + total;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *eq;
+		size_t n;
+		int a;
+
+		if (nl == NULL)
+			return REQ_BAD;	/* req_scan rules it out */
+		n = (size_t)(nl - p);
+		*nl = '\0';
+		if (n > 0 && p[n - 1] == '\r')
+			p[--n] = '\0';
+		if (n == 0)
+			break;
+		eq = memchr(p, '=', n);
+		if (eq == NULL)
+			return REQ_BAD;	/* req_scan rules it out */
+		*eq = '\0';
+		req->nattrs++;
+		if ((a = req_attr_find(p, (size_t)(eq - p))) >= 0)
+			*(const char **)((char *)req + req_attrs[a].off) =
+			    eq + 1;
+		p = nl + 1;
+	}
+	return REQ_OK;
+}
+
+int
+request_parse(const char *p, size_t len, struct request *req, size_t *used,
+    struct req_error *err)
+{
+	size_t total = 0;
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	memset(err, 0, sizeof(*err));
+	*used = 0;
+	if ((rc = req_scan(p, len, &total, err)) != REQ_OK)
+		return rc;
+	if ((req->mem = mxspf__memdup(p, total)) == NULL)
+		return REQ_NOMEM;
+	if ((rc = req_fill(req, total)) != REQ_OK) {
+		request_free(req);
+		return req_bad(err, "internal parse error", 0, p, total);
+	}
+	if (req->protocol_state == NULL)
+		req->state = REQ_ST_OTHER;
+	else if (strcmp(req->protocol_state, "RCPT") == 0)
+		req->state = REQ_ST_RCPT;
+	else if (strcmp(req->protocol_state, "DATA") == 0)
+		req->state = REQ_ST_DATA;
+	else if (strcmp(req->protocol_state, "END-OF-MESSAGE") == 0)
+		req->state = REQ_ST_EOM;
+	else
+		req->state = REQ_ST_OTHER;
+	*used = total;
+	return REQ_OK;
+}
+
+void
+request_free(struct request *req)
+{
+	free(req->mem);
+	memset(req, 0, sizeof(*req));
+}
+
+const char *
+request_state_name(enum req_state s)
+{
+	switch (s) {
+	case REQ_ST_RCPT:
+		return "RCPT";
+	case REQ_ST_DATA:
+		return "DATA";
+	case REQ_ST_EOM:
+		return "END-OF-MESSAGE";
+	case REQ_ST_OTHER:
+		break;
+	}
+	return "OTHER";
+}
