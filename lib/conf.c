@@ -61,7 +61,8 @@ enum conf_sect {
 	S_SPF,
 	S_RESOLVER,
 	S_MXSPFD,
-	S_DOMAIN
+	S_DOMAIN,
+	S_MILTER	/* mxspf-milter's own keys: read by it, skipped here */
 };
 
 /* Value types of keys. */
@@ -894,6 +895,8 @@ conf_section(struct conf_load *ld, const char *section,
 		*sect = S_RESOLVER;
 	else if (strcasecmp(section, "mxspfd") == 0)
 		*sect = S_MXSPFD;
+	else if (strcasecmp(section, "milter") == 0)
+		*sect = S_MILTER;
 	else if (strncasecmp(section, "domain", 6) == 0 &&
 	    (section[6] == ' ' || section[6] == '\t')) {
 		*sect = S_DOMAIN;
@@ -913,7 +916,8 @@ conf_section(struct conf_load *ld, const char *section,
 			return conf_fail(ld, MXSPF_ESYNTAX, "a key before the "
 			    "first [section]");
 		return conf_fail(ld, MXSPF_ESYNTAX, "unknown section [%s] "
-		    "(policy, spf, resolver, mxspfd, domain NAME)", echo);
+		    "(policy, spf, resolver, mxspfd, milter, domain NAME)",
+		    echo);
 	}
 	return 1;
 }
@@ -946,6 +950,8 @@ conf_handler(void *user, const char *section, const char *name,
 		ld->last_kind = sect;
 		ld->last_dom = dom;
 	}
+	if (sect == S_MILTER)
+		return 1;	/* mxspf-milter(8) reads this section */
 	for (i = 0; i < KEY_COUNT; i++) {
 		if (key_table[i].sect == sect &&
 		    strcasecmp(key_table[i].name, name) == 0) {

@@ -659,6 +659,35 @@ mxspf_trust_run(struct mxspf_trust *t, mxspf_trust_resolve_fn fn, void *arg)
 	}
 }
 
+/* trust_ops_* - struct mxspf_machine_ops adapters */
+static int
+trust_ops_step(void *obj)
+{
+	return mxspf_trust_step(obj);
+}
+
+static const struct mxspf_query *
+trust_ops_next(void *obj)
+{
+	return mxspf_trust_next_query(obj);
+}
+
+static int
+trust_ops_answer(void *obj, uint32_t id, const struct mxspf_answer *a)
+{
+	return mxspf_trust_answer(obj, id, a);
+}
+
+static void
+trust_ops_abort(void *obj)
+{
+	mxspf_trust_abort(obj);
+}
+
+const struct mxspf_machine_ops mxspf_trust_ops = {
+	trust_ops_step, trust_ops_next, trust_ops_answer, trust_ops_abort
+};
+
 void
 mxspf_zone_resolve_trust(void *zone, struct mxspf_trust *t,
     const struct mxspf_query *q)

@@ -54,10 +54,6 @@ struct trust_run {
 static int trust_parse(struct trust_opts *o, int argc, char **argv);
 static int trust_opt(struct trust_opts *o, const char *name,
     const char *val);
-static int trust_step(void *obj);
-static const struct mxspf_query *trust_next(void *obj);
-static int trust_answer(void *obj, uint32_t id, const struct mxspf_answer *a);
-static void trust_abort(void *obj);
 static void trust_done(void *arg, void *obj, int err);
 static int trust_ub(struct mxspf_ub *ub, struct mxspf_trust *t,
     unsigned timeout_ms);
@@ -75,39 +71,6 @@ static int trust_lookup(const struct trust_opts *o,
 static int trust_print(const struct trust_opts *o,
     const struct mxspf_trust_config *cfg,
     const struct mxspf_trust_verdict *v, const char *domain);
-
-/* The struct mxspf_machine_ops of a trust lookup (policy.h has none). */
-static const struct mxspf_machine_ops trust_ops = {
-	trust_step, trust_next, trust_answer, trust_abort
-};
-
-/* trust_step - trust_ops: mxspf_trust_step */
-static int
-trust_step(void *obj)
-{
-	return mxspf_trust_step(obj);
-}
-
-/* trust_next - trust_ops: mxspf_trust_next_query */
-static const struct mxspf_query *
-trust_next(void *obj)
-{
-	return mxspf_trust_next_query(obj);
-}
-
-/* trust_answer - trust_ops: mxspf_trust_answer */
-static int
-trust_answer(void *obj, uint32_t id, const struct mxspf_answer *a)
-{
-	return mxspf_trust_answer(obj, id, a);
-}
-
-/* trust_abort - trust_ops: mxspf_trust_abort */
-static void
-trust_abort(void *obj)
-{
-	mxspf_trust_abort(obj);
-}
 
 /* trust_opt - apply one option; 0 or an exit code */
 static int
@@ -227,7 +190,7 @@ trust_ub(struct mxspf_ub *ub, struct mxspf_trust *t, unsigned timeout_ms)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
-	if ((rc = mxspf_ub_drive(ub, &trust_ops, t, trust_done, &run)) != 0)
+	if ((rc = mxspf_ub_drive(ub, &mxspf_trust_ops, t, trust_done, &run)) != 0)
 		return rc;
 	while (!run.done) {
 		if ((ms = cli_ms_left(&deadline)) == 0) {

@@ -128,6 +128,9 @@ const struct mxspf_trust_verdict *mxspf_trust_verdict(
 /** Free a trust lookup. */
 void mxspf_trust_free(struct mxspf_trust *t);
 
+/* The operations of struct mxspf_trust (for mxspf_ub_drive). */
+extern const struct mxspf_machine_ops mxspf_trust_ops;
+
 /* A synchronous resolver for trust lookups, as mxspf_resolve_fn is for
  * evaluations: answer q with mxspf_trust_answer() before returning. */
 typedef void (*mxspf_trust_resolve_fn)(void *arg, struct mxspf_trust *t,
@@ -280,7 +283,8 @@ struct mxspf_conf {
 	enum mxspf_header_kind header;	/* default received-spf */
 	char *authserv_id;		/* default: the host name */
 	char *receiver;			/* default: the host name */
-	unsigned deadline_ms;		/* per SPF/trust lookup; 20000 */
+	unsigned deadline_ms;		/* per recipient decision (its SPF and
+					 * MX-trust lookups together); 20000 */
 	/* [spf] */
 	struct mxspf_config spf;	/* its strings point into the conf */
 	/* [resolver] */
@@ -307,8 +311,11 @@ int mxspf_conf_new(struct mxspf_conf **out);
 
 /**
  * Read an INI file over the defaults (libinih).  Unknown sections or keys
- * and bad values are errors: err gets "FILE:LINE: message".
- * @return 0, MXSPF_ENOENT (cannot open), MXSPF_ESYNTAX or MXSPF_ENOMEM.
+ * and bad values are errors: err gets "FILE:LINE: message".  The [milter]
+ * section is skipped (mxspf-milter reads it itself).  Call it once per
+ * configuration.
+ * @return 0, MXSPF_ENOENT (cannot open), MXSPF_ESYNTAX, MXSPF_ENOMEM, or
+ * MXSPF_ESTATE (this configuration was loaded already).
  */
 int mxspf_conf_load(struct mxspf_conf *c, const char *path, char *err,
     size_t errlen);
