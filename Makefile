@@ -41,9 +41,10 @@ fuzz-run: fuzz
 	@sh scripts/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # The three stages each fail the target on any failure; the last line is
-# the plain "N passed, N failed" summary of the stages.
+# the plain "N passed, N failed" summary of the stages (tests, tests under
+# ASan+UBSan, fuzz run).
 check: test check-asan fuzz-run
-	@echo "check: 3 passed, 0 failed (stages: tests, tests under ASan+UBSan, fuzz run)"
+	@echo "check: 3 passed, 0 failed"
 
 bench: build
 	$(BUILD)/bench/mxspf-bench bench/workload.yml
