@@ -185,7 +185,12 @@ enum mxspf_walk_outcome {
  * client-ip is the border IP first, then an Authentication-Results whose
  * authserv-id is border_mx, then any Authentication-Results whose
  * authserv-id is not one of trust->own_names), and failing that in any
- * Received-SPF above the border hop whose client-ip is the border IP. */
+ * Received-SPF above the border hop whose client-ip is the border IP;
+ * nearest the border's Received header first, and a MAIL FROM result
+ * over one that says it checked the HELO identity only.  Such headers
+ * must be prepended by the border MX (Postfix policy PREPEND, a milter's
+ * smfi_insheader() at 0): one appended at the end of the header is below
+ * the border and never read. */
 struct mxspf_walk_result {
 	enum mxspf_walk_outcome outcome;
 	const char *why;		/* one line for logs and headers;
