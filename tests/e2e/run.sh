@@ -2,12 +2,15 @@
 # tests/e2e/run.sh - the backup-MX scenario end to end, with real
 # components: one Debian Postfix per host, each in its own network
 # namespace, an nsd serving the test zones, swaks as the sending client,
-# and mxspfd plugged into every MX through check_policy_service.
+# and mxspfd plugged into every MX through check_policy_service; then
+# mxspf-milter on the primary (smtpd_milters), which re-checks SPF
+# against the original client behind the backup MXes.
 #
 # Owns: the network namespaces it creates (mxe2e<PID>-*), their
 #   /etc/netns/<name> directories, a temporary directory (Postfix
 #   instances, mailboxes, logs, nsd state), and the processes it starts
-#   inside those namespaces (nsd, three Postfix instances, three mxspfd).
+#   inside those namespaces (nsd, three Postfix instances, three mxspfd,
+#   one mxspf-milter).
 #   Everything is removed on exit, also on failure or a signal; a
 #   detached watchdog cleans up if this script is killed outright
 #   (CTest's timeout).
@@ -40,10 +43,35 @@
 #   6  backup2 -> backup1 for dnsfail.test (MX lookup fails): 451 4.4.3
 #   2' step 2 with trust_mode=off on backup1: 550, backup2 bounces it
 #      (the problem mxspf solves)
+#   M* the milter steps (when MILTER is given; see "The milter" below):
+#      the primary runs mxspf-milter next to its mxspfd; backup2 runs no
+#      SPF check and relays receiver.test to backup1 (transport map)
+#   Ma legitimate mail sender -> backup2 -> backup1 -> primary: the
+#      milter's re-check finds pass for the original client, delivered;
+#      the header shows it and that backup2 did not check SPF
+#   Mb forged sender.test mail spammer -> backup2 -> backup1 -> primary,
+#      carrying a forged Authentication-Results with the primary's
+#      authserv-id and a forged Received-SPF pass: re-check fail, tagged
+#      (recheck_fail = tag), backup2 recorded as not checking SPF, the
+#      forged A-R removed and the forged Received-SPF not believed
+#   Mq as Mb with recheck_fail = quarantine: held in the primary's hold
+#      queue (postqueue -j), not delivered
+#   Mc backup2 checks SPF again (mxspfd): sender -> backup2 -> backup1 ->
+#      primary: both verdicts recorded (pass) and agreeing
+#   Mp twelve sessions at once through the milter (one libmilter thread
+#      each, one shared resolver): all re-checked and delivered
+#   Md direct mail to the primary, its mxspfd writing
+#      Authentication-Results with the primary's authserv-id: the milter
+#      keeps that header and removes a forged one
+#   Mr the primary without mxspfd, the milter deciding recipients
+#      (rcpt_checks = yes): backup2 -> primary for bob@receiver.test and
+#      carol@other.test: bob 250, carol 550 5.7.23 from the milter
+#   M7 the milter exits 0 on SIGTERM, without a sanitizer report
 #   7  every mxspfd exits 0 on SIGTERM, without a sanitizer report
 #
-# Usage: run.sh [--keep] [--no-policy] MXSPFD
+# Usage: run.sh [--keep] [--no-policy] MXSPFD [MILTER]
 #   MXSPFD       the built mxspfd
+#   MILTER       the built mxspf-milter (missing or "": no M* steps)
 #   --no-policy  no policy service at all (debugging the infrastructure:
 #                only the mail flow of steps 1-3 is checked)
 #   --keep       keep the temporary directory (logs, mailboxes)
@@ -55,6 +83,7 @@ PATH=$PATH:/usr/sbin:/sbin		# postfix, postqueue, nsd, ip
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=10023			# mxspfd in each MX namespace: 127.0.0.1:PORT
+MPORT=10024			# mxspf-milter on the primary: 127.0.0.1:MPORT
 WAIT=30				# seconds, the longest single wait
 DEADLINE=150			# seconds, the whole run (CTest allows 240)
 NET=192.0.2
@@ -122,12 +151,14 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1 ;;
 	--no-policy) POLICY=0 ;;
 	--) shift; break ;;
-	-*) echo "usage: $0 [--keep] [--no-policy] MXSPFD" >&2; exit 2 ;;
+	-*) echo "usage: $0 [--keep] [--no-policy] MXSPFD [MILTER]" >&2
+	    exit 2 ;;
 	*) break ;;
 	esac
 	shift
 done
 MXSPFD=${1:-}
+MILTER=${2:-}
 
 skip() {
 	echo "*************************************************************"
@@ -147,6 +178,12 @@ if [ $POLICY = 1 ]; then
 	    skip "mxspfd was not built (no cmd/mxspfd target in this tree)"
 	[ -x "$MXSPFD" ] || skip "mxspfd not found at $MXSPFD"
 	MXSPFD=$(cd "$(dirname "$MXSPFD")" && pwd)/$(basename "$MXSPFD")
+fi
+if [ $POLICY = 1 ] && [ -n "$MILTER" ]; then
+	[ -x "$MILTER" ] || skip "mxspf-milter not found at $MILTER"
+	MILTER=$(cd "$(dirname "$MILTER")" && pwd)/$(basename "$MILTER")
+else
+	MILTER=""
 fi
 
 P=mxe2e$$
@@ -199,7 +236,8 @@ die() {
 # show_logs - the logs of every component, for a failed run
 show_logs() {
 	local f
-	for f in "$T"/dns/nsd.log "$T"/*/maillog "$T"/*/mxspfd.log; do
+	for f in "$T"/dns/nsd.log "$T"/*/maillog "$T"/*/mxspfd.log \
+	    "$T"/*/milter.log; do
 		[ -s "$f" ] || continue
 		echo "----- ${f#$T/}"
 		tail -n 60 "$f"
@@ -293,14 +331,16 @@ start_nsd() {
 
 # ---- mxspfd ---------------------------------------------------------------
 
-# start_mxspfd HOST TRUST_MODE - (re)start HOST's mxspfd
+# start_mxspfd HOST TRUST_MODE [POLICY_LINE] - (re)start HOST's mxspfd
 start_mxspfd() {
 	local h=$1 mode=$2 d=$T/$1
 	stop_mxspfd "$h"
 	sed -e "s|@PORT@|$PORT|g" -e "s|@DNS@|${IP[dns]}|g" \
 	    -e "s|@TRUST_MODE@|$mode|g" -e "s|@FQDN@|${FQDN[$h]}|g" \
 	    "$HERE/mxspfd.conf.in" > "$d/mxspfd.conf"
-	echo "=== mxspfd $h trust_mode=$mode" >> "$d/mxspfd.log"
+	# More [policy] keys (the template ends with that section).
+	[ -z "${3:-}" ] || printf '%s\n' "$3" >> "$d/mxspfd.conf"
+	echo "=== mxspfd $h trust_mode=$mode ${3:-}" >> "$d/mxspfd.log"
 	ip netns exec "$P-$h" "$MXSPFD" -c "$d/mxspfd.conf" -f \
 	    >>"$d/mxspfd.log" 2>&1 &
 	echo $! > "$T/mxspfd-$h.pid"
@@ -330,6 +370,51 @@ stop_mxspfd() {
 # listening HOST PORT - something listens on 127.0.0.1:PORT in HOST
 listening() {
 	nsx "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+
+# ---- mxspf-milter -----------------------------------------------------------
+
+# start_milter HOST RCPT_CHECKS RECHECK_FAIL - (re)start HOST's milter
+# with one file: HOST's mxspfd.conf (the shared sections; mxspfd's own
+# [mxspfd] is ignored by the milter) plus the [milter] section
+start_milter() {
+	local h=$1 d=$T/$1
+	stop_milter "$h"
+	{
+		cat "$d/mxspfd.conf"
+		sed -e "s|@MPORT@|$MPORT|g" -e "s|@RCPT_CHECKS@|$2|g" \
+		    -e "s|@RECHECK_FAIL@|$3|g" "$HERE/milter.conf.in"
+	} > "$d/milter.conf"
+	echo "=== mxspf-milter $h rcpt_checks=$2 recheck_fail=$3" >> "$d/milter.log"
+	ip netns exec "$P-$h" "$MILTER" -c "$d/milter.conf" -f \
+	    >>"$d/milter.log" 2>&1 &
+	echo $! > "$T/milter-$h.pid"
+	wait_for 10 listening "$h" "$MPORT" ||
+	    die "mxspf-milter on $h does not listen on 127.0.0.1:$MPORT"
+	kill -0 "$(cat "$T/milter-$h.pid")" 2>/dev/null ||
+	    die "mxspf-milter on $h exited"
+}
+
+# stop_milter HOST - SIGTERM; its exit status goes to T/milter-exits
+stop_milter() {
+	local f=$T/milter-$1.pid pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	rm -f "$f"
+	kill "$pid" 2>/dev/null
+	wait_for 10 eval "! alive $pid" || {
+		say "mxspf-milter on $1 ignores SIGTERM; SIGKILL"
+		kill -9 "$pid" 2>/dev/null
+	}
+	wait "$pid" 2>/dev/null
+	echo "$1 $?" >> "$T/milter-exits"
+	wait_for 5 eval "! listening $1 $MPORT" ||
+	    die "127.0.0.1:$MPORT on $1 still listening after the milter stopped"
+}
+
+# milter_log_has HOST REGEX - HOST's milter logged a line matching REGEX
+milter_log_has() {
+	grep -Eq -- "$2" "$T/$1/milter.log" 2>/dev/null
 }
 
 # ---- Postfix ------------------------------------------------------------
@@ -376,6 +461,26 @@ pf_stop() {
 	    die "Postfix on $1 does not stop"
 }
 
+# pf_conf HOST NAME=VALUE... - change HOST's main.cf, reload Postfix
+pf_conf() {
+	local h=$1
+	shift
+	postconf -c "$T/$h/etc" -e "$@" >>"$LOG" 2>&1 ||
+	    die "postconf on $h: $*"
+	postfix -c "$T/$h/etc" reload >>"$LOG" 2>&1 || die "postfix reload on $h"
+}
+
+# held HOST MSGID - a message with MSGID is in HOST's hold queue
+held() {
+	local qid
+	for qid in $(postqueue -c "$T/$1/etc" -j 2>/dev/null |
+	    sed -n 's/.*"queue_name": *"hold".*"queue_id": *"\([0-9A-Za-z]*\)".*/\1/p'); do
+		postcat -c "$T/$1/etc" -hq "$qid" 2>/dev/null |
+		    grep -qiF "Message-Id: <$2>" && return 0
+	done
+	return 1
+}
+
 # flush HOST - retry HOST's deferred mail now
 flush() {
 	postqueue -c "$T/$1/etc" -f >>"$LOG" 2>&1 || die "postqueue -f on $1"
@@ -384,13 +489,18 @@ flush() {
 # ---- the SMTP client ------------------------------------------------------
 
 # send HOST OUT SUBJECT MSGID TO[,TO...] [HELO] - swaks from HOST to the
-# SMTP server at IP[SERVER] (the global SERVER) with sender alice@sender.test;
-# the transcript goes to OUT
+# SMTP server at IP[SERVER] (the global SERVER) with sender alice@sender.test
+# and the extra headers in the global array XH; the transcript goes to OUT
+XH=()
 send() {
-	local h=$1 out=$2 subj=$3 id=$4 to=$5 helo=${6:-${FQDN[$1]}}
+	local h=$1 out=$2 subj=$3 id=$4 to=$5 helo=${6:-${FQDN[$1]}} x
+	local -a xh=()
+	for x in "${XH[@]}"; do
+		xh+=(--add-header "$x")
+	done
 	nsx "$h" swaks --server "${IP[$SERVER]}" --helo "$helo" \
 	    --from alice@sender.test --to "$to" --timeout 20 \
-	    --header "Subject: $subj" --header "Message-Id: <$id>" \
+	    --header "Subject: $subj" --header "Message-Id: <$id>" "${xh[@]}" \
 	    --body "mxspf end-to-end test message $id" > "$out" 2>&1
 	echo "--- swaks $h -> $SERVER ($id)" >> "$LOG"
 	cat "$out" >> "$LOG"
@@ -437,7 +547,8 @@ mailbox_has() {
 }
 
 # trace_headers USER MSGID [unfold] - the SPF trace headers
-# (Received-SPF, Authentication-Results, X-Mxspf-Relay) of message MSGID
+# (Received-SPF, Authentication-Results, X-Mxspf-Relay, X-Mxspf-Recheck)
+# of message MSGID
 # in USER's mailbox, newest first; with "unfold", one header per line
 trace_headers() {
 	awk -v id="<$2>" -v unfold="${3:-}" '
@@ -451,7 +562,7 @@ trace_headers() {
 		}
 		next }
 	    { keep = 0 }
-	    tolower($0) ~ /^(received-spf|authentication-results|x-mxspf-relay):/ {
+	    tolower($0) ~ /^(received-spf|authentication-results|x-mxspf-relay|x-mxspf-recheck):/ {
 		h[++n] = $0; keep = 1 }
 	    tolower($0) ~ /^message-id:/ && index($0, id) { hit = 1 }
 	    END { if (hit) for (i = 1; i <= n; i++) print h[i] }' \
@@ -493,7 +604,7 @@ print_table() {
 	local r
 	echo
 	if [ $POLICY = 1 ]; then
-		echo "mxspf end-to-end: backup MX scenario with real Postfix, nsd, swaks, mxspfd"
+		echo "mxspf end-to-end: backup MX scenario with real Postfix, nsd, swaks, mxspfd${MILTER:+, mxspf-milter}"
 	else
 		echo "mxspf end-to-end: mail flow only (--no-policy: no mxspfd)"
 	fi
@@ -705,6 +816,229 @@ if [ $POLICY = 1 ]; then
 	    "550 5.7.23 -> bounce" "$got" $v
 fi
 
+# ---- the milter ---------------------------------------------------------------
+# The primary runs mxspf-milter next to its mxspfd (the documented
+# deployment: mxspfd on every MX decides recipients; the milter on the
+# final MX re-checks SPF behind the backups, rcpt_checks = no so the trace
+# header is not written twice).  backup2 plays a backup MX that does not
+# check SPF: no policy service, and it relays receiver.test to backup1
+# (a transport map), so relayed mail takes two trusted hops.
+if [ -n "$MILTER" ]; then
+	start_mxspfd backup1 preference
+	postconf -c "$T/primary/etc" -e \
+	    "smtpd_milters = inet:127.0.0.1:$MPORT" \
+	    "milter_default_action = accept" >>"$LOG" 2>&1 ||
+	    die "postconf on primary"
+	start_milter primary no tag
+	pf_start primary
+	printf 'receiver.test\trelay:[%s]\n' "${FQDN[backup1]}" \
+	    > "$T/backup2/etc/transport"
+	pf_conf backup2 "smtpd_recipient_restrictions = reject_unauth_destination" \
+	    "smtpd_data_restrictions =" \
+	    "transport_maps = texthash:$T/backup2/etc/transport"
+	say "milter: primary with mxspf-milter (rcpt_checks=no, recheck_fail=tag);" \
+	    "backup2 without SPF check, relaying to backup1"
+
+	# Step Ma: legitimate mail through the backup that does not check.
+	ida=$TAG-ma@sender.test SERVER=backup2
+	send sender "$T/swaksa" "mxspf e2e step Ma $TAG" "$ida" \
+	    bob@receiver.test
+	r=$(rcpt_reply "$T/swaksa" bob@receiver.test)
+	if wait_for $WAIT mailbox_has bob "$ida"; then
+		if got=$(check_headers bob "$ida" \
+		    '^Received-SPF: pass .*client-ip=192\.0\.2\.10;.*helo=mail\.sender\.test;.*receiver=mail\.receiver\.test;.*x-mxspf-border=received-chain \(2 trusted MX hops for receiver\.test\); x-mxspf-border-mx=mx\.backup2\.test; x-mxspf-border-spf=unchecked \(mx\.backup2\.test did not check SPF\)$' \
+		    '^Authentication-Results: mail\.receiver\.test; spf=pass .*smtp\.mailfrom=alice@sender\.test policy\.x-mxspf-border=192\.0\.2\.10 .*policy\.x-mxspf-border-spf=unchecked' \
+		    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.21;' \
+		    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.22;'); then
+			v=PASS got="delivered; re-check pass for 192.0.2.10, backup2 unchecked"
+		else
+			v=FAIL got="delivered; $got"
+		fi
+	else
+		v=FAIL got="$(smtp_code "$r"), not in bob's mailbox"
+	fi
+	verdict "Ma sender -> backup2 (no SPF) -> backup1 -> primary" \
+	    "re-check pass, delivered, header" "$got" $v
+
+	# Step Mb: forged sender.test mail through the backup that does not
+	# check, with a forged A-R in the primary's name and a forged
+	# Received-SPF pass below backup2's Received header.
+	idb=$TAG-mb@sender.test SERVER=backup2
+	XH=("Authentication-Results: mail.receiver.test; spf=pass (forged by $TAG) smtp.mailfrom=alice@sender.test"
+	    "Received-SPF: pass (forged by $TAG) client-ip=192.0.2.66; envelope-from=alice@sender.test; receiver=mx.backup2.test")
+	send spammer "$T/swaksb" "mxspf e2e step Mb $TAG" "$idb" \
+	    bob@receiver.test
+	XH=()
+	r=$(rcpt_reply "$T/swaksb" bob@receiver.test)
+	if wait_for $WAIT mailbox_has bob "$idb"; then
+		v=PASS got="250 at backup2, tagged, delivered"
+	else
+		v=FAIL got="$(smtp_code "$r"), not in bob's mailbox"
+	fi
+	verdict "Mb spammer -> backup2 (no SPF) -> backup1 -> primary" \
+	    "re-check fail, tagged (delivered)" "$got" $v
+	if got=$(check_headers bob "$idb" \
+	    '^Received-SPF: fail .*client-ip=192\.0\.2\.66;.*helo=mail\.spammer\.test;.*mechanism=-all; x-mxspf-border=received-chain \(2 trusted MX hops for receiver\.test\); x-mxspf-border-mx=mx\.backup2\.test; x-mxspf-border-spf=unchecked \(mx\.backup2\.test did not check SPF\)$' \
+	    '^Authentication-Results: mail\.receiver\.test; spf=fail .*policy\.x-mxspf-border=192\.0\.2\.66 ' \
+	    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.21;' \
+	    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.22;' \
+	    "^Received-SPF: pass \(forged by $TAG\)"); then
+		v=PASS got="fail for 192.0.2.66, backup2 unchecked, forged A-R removed"
+	else
+		v=FAIL
+	fi
+	verdict "Mbh trace headers of that message" \
+	    "fail, unchecked; forged A-R gone" "$got" $v
+	if milter_log_has primary "backup MX mx\.backup2\.test did not check SPF for the original client 192\.0\.2\.66" &&
+	    milter_log_has primary "removed 1 of 1 incoming Authentication-Results"; then
+		v=PASS got="logged: did not check SPF; A-R removed"
+	else
+		v=FAIL got="no such log lines"
+	fi
+	verdict "Mbl the milter's log for that message" \
+	    "backup2 did not check SPF" "$got" $v
+
+	# Step Mq: the same with recheck_fail = quarantine.
+	start_milter primary no quarantine
+	idq=$TAG-mq@sender.test SERVER=backup2
+	send spammer "$T/swaksq" "mxspf e2e step Mq $TAG" "$idq" \
+	    bob@receiver.test
+	r=$(rcpt_reply "$T/swaksq" bob@receiver.test)
+	if wait_for $WAIT held primary "$idq"; then
+		v=PASS got="in the primary's hold queue"
+		mailbox_has bob "$idq" && { v=FAIL got="$got, ALSO delivered"; }
+		milter_log_has primary "quarantined: mxspf: SPF re-check fail for 192\.0\.2\.66" ||
+		    { v=FAIL got="$got, no quarantine log line"; }
+	else
+		v=FAIL got="$(smtp_code "$r"), not held"
+		mailbox_has bob "$idq" && got="$got (delivered)"
+	fi
+	verdict "Mq as Mb, recheck_fail = quarantine" \
+	    "held (hold queue), not delivered" "$got" $v
+
+	# Step Mc: backup2 checks SPF again (mxspfd): its record and the
+	# re-check agree.
+	pf_conf backup2 "smtpd_recipient_restrictions = reject_unauth_destination check_policy_service inet:127.0.0.1:$PORT" \
+	    "smtpd_data_restrictions = check_policy_service inet:127.0.0.1:$PORT"
+	idc=$TAG-mc@sender.test SERVER=backup2
+	send sender "$T/swaksc" "mxspf e2e step Mc $TAG" "$idc" \
+	    bob@receiver.test
+	r=$(rcpt_reply "$T/swaksc" bob@receiver.test)
+	if wait_for $WAIT mailbox_has bob "$idc"; then
+		if got=$(check_headers bob "$idc" \
+		    '^Received-SPF: pass .*client-ip=192\.0\.2\.10;.*x-mxspf-border-mx=mx\.backup2\.test; x-mxspf-border-spf=pass \(recorded by mx\.backup2\.test in Received-SPF; agrees\)$' \
+		    '^Authentication-Results: mail\.receiver\.test; spf=pass .*policy\.x-mxspf-border-spf=pass \(recorded by mx\.backup2\.test in Received-SPF; agrees\)' \
+		    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.21;' \
+		    '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.22;' \
+		    '^Received-SPF: pass \(mx\.backup2\.test: .*client-ip=192\.0\.2\.10;'); then
+			v=PASS got="pass recorded by backup2 = re-check pass"
+			milter_log_has primary "spf=pass border_spf=pass \(agrees\)" ||
+			    { v=FAIL got="$got, but no log line"; }
+		else
+			v=FAIL
+		fi
+	else
+		v=FAIL got="$(smtp_code "$r"), not in bob's mailbox"
+	fi
+	verdict "Mc border (backup2) checks SPF: both verdicts" \
+	    "both pass, agreeing" "$got" $v
+
+	# Step Mp: concurrent sessions (one libmilter thread each) share
+	# the milter's resolver: backup1 hands the primary MP messages at
+	# once, each with a Received header of its own showing the border.
+	MP=12
+	pids=()
+	for i in $(seq 1 $MP); do
+		XH=("Received: from mail.sender.test (mail.sender.test [192.0.2.10]) by mx.backup1.test (Postfix) with ESMTP id MP$i for <bob@receiver.test>; $(date -R)")
+		SERVER=primary send backup1 "$T/swaksp$i" "mxspf e2e step Mp $TAG" \
+		    "$TAG-mp$i@sender.test" bob@receiver.test &
+		pids+=($!)
+	done
+	XH=()
+	wait "${pids[@]}"
+	wait_for $WAIT eval "[ \$(grep -c 'Subject: mxspf e2e step Mp $TAG' '$T/mail/bob' 2>/dev/null) -ge $MP ]"
+	n=$(grep -c "Subject: mxspf e2e step Mp $TAG" "$T/mail/bob" 2>/dev/null)
+	k=$(grep -c "recheck domain=receiver\.test border=192\.0\.2\.10 helo=mail\.sender\.test border_mx=mx\.backup1\.test hops=1 spf=pass" \
+	    "$T/primary/milter.log")
+	got="$n of $MP delivered, $k re-checked (pass)"
+	if [ "$n" = $MP ] && [ "$k" -ge $MP ]; then v=PASS; else v=FAIL; fi
+	verdict "Mp $MP sessions at once: backup1 -> primary" \
+	    "all delivered and re-checked" "$got" $v
+
+	# Step Md: direct mail to the primary, whose mxspfd writes
+	# Authentication-Results with the primary's authserv-id: the milter
+	# (same file, so the same header setting) keeps that one -- it is
+	# what the same decisions give -- while it removes forged ones.
+	start_mxspfd primary preference "header = authentication-results"
+	start_milter primary no tag
+	idd=$TAG-md@sender.test SERVER=primary
+	XH=("Authentication-Results: mail.receiver.test; spf=pass (forged by $TAG) smtp.mailfrom=alice@sender.test")
+	send sender "$T/swaksd" "mxspf e2e step Md $TAG" "$idd" \
+	    bob@receiver.test
+	XH=()
+	r=$(rcpt_reply "$T/swaksd" bob@receiver.test)
+	if wait_for $WAIT mailbox_has bob "$idd"; then
+		if got=$(check_headers bob "$idd" \
+		    '^Authentication-Results: mail\.receiver\.test; spf=pass \(mail\.receiver\.test: domain of alice@sender\.test designates 192\.0\.2\.10 as permitted sender\) smtp\.mailfrom=alice@sender\.test$'); then
+			v=PASS got="mxspfd's A-R kept, the forged one removed"
+		else
+			v=FAIL
+		fi
+	else
+		v=FAIL got="$(smtp_code "$r"), not in bob's mailbox"
+	fi
+	verdict "Md sender -> primary, mxspfd writes A-R" \
+	    "its A-R kept, forged A-R removed" "$got" $v
+
+	# Step Mr: the milter alone on the primary decides recipients.
+	pf_conf primary "smtpd_recipient_restrictions = reject_unauth_destination" \
+	    "smtpd_data_restrictions ="
+	start_milter primary yes tag
+	idr=$TAG-mr@sender.test SERVER=primary
+	send backup2 "$T/swaksr" "mxspf e2e step Mr $TAG" "$idr" \
+	    bob@receiver.test,carol@other.test
+	rb=$(rcpt_reply "$T/swaksr" bob@receiver.test)
+	rc=$(rcpt_reply "$T/swaksr" carol@other.test)
+	got="bob $(smtp_code "$rb"), carol $(smtp_code "$rc")"
+	v=FAIL
+	case $rb in
+	250*) case $rc in
+	      "550 5.7.23"*) v=PASS ;;
+	      esac ;;
+	esac
+	if [ $v = PASS ]; then
+		if ! milter_log_has primary "rcpt=<carol@other\.test>.*action=550 5\.7\.23"; then
+			v=FAIL got="$got; not the milter's decision"
+		elif ! wait_for $WAIT mailbox_has bob "$idr"; then
+			v=FAIL got="$got; not delivered to bob"
+		elif ! trace_headers bob "$idr" unfold |
+		    grep -q '^X-Mxspf-Relay: mx .*client-ip=192\.0\.2\.22;'; then
+			v=FAIL got="$got; no X-Mxspf-Relay from the milter"
+		else
+			got="$got (milter); delivered to bob"
+		fi
+	fi
+	verdict "Mr milter alone: backup2 -> primary, bob + carol" \
+	    "bob 250, carol 550 5.7.23" "$got" $v
+
+	# Step M7: the milter stops on SIGTERM with status 0 and without a
+	# sanitizer report.
+	stop_milter primary
+	n=$(wc -l < "$T/milter-exits")
+	bad=$(awk '$2 != 0 { printf "%s%s exit %s", sep, $1, $2; sep = ", " }' \
+	    "$T/milter-exits")
+	san=$(grep -c -E 'Sanitizer|runtime error:' "$T/primary/milter.log")
+	if [ -z "$bad" ] && [ "$san" = 0 ]; then
+		v=PASS got="$n of $n exit 0"
+	else
+		v=FAIL got="${bad:+$bad; }${san:+$san sanitizer lines}"
+	fi
+	verdict "M7 the milter stops on SIGTERM" \
+	    "exit 0, no sanitizer report" "$got" $v
+elif [ $POLICY = 1 ]; then
+	say "milter steps skipped: no mxspf-milter given"
+fi
+
 if [ $POLICY = 1 ]; then
 	# Every mxspfd of the run stops on SIGTERM with status 0 and without
 	# a sanitizer report (make check-asan runs this test with an
@@ -732,6 +1066,15 @@ if [ $POLICY = 1 ] && [ -n "${id1:-}" ]; then
 	echo "Trace headers of the relayed message in bob's mailbox, newest first"
 	echo "(added by primary, backup1, backup2):"
 	hs=$(trace_headers bob "$id1")
+	printf '%s\n' "${hs:-(none: the message is not in the mailbox)}" |
+	    sed 's/^/  /'
+fi
+if [ -n "$MILTER" ] && [ -n "${idb:-}" ]; then
+	echo
+	echo "Trace headers of the forged message of step Mb, newest first"
+	echo "(the milter's re-check; relay records of primary and backup1;"
+	echo "the spammer's own forged Received-SPF; the forged A-R is gone):"
+	hs=$(trace_headers bob "$idb")
 	printf '%s\n' "${hs:-(none: the message is not in the mailbox)}" |
 	    sed 's/^/  /'
 fi

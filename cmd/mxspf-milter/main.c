@@ -1,0 +1,352 @@
+/* cmd/mxspf-milter/main.c - mxspf-milter, the SPF milter of mxspf for
+ * the final MX: command line, configuration, start-up order, shutdown.
+ *
+ * Start-up order (each step needs the one before): read the
+ * configuration file (-c: its [milter] section through config.c, the
+ * shared sections [policy], [spf], [resolver], [domain NAME] through
+ * mxspf_conf_load, which skips [milter]; one file configures mxspfd and
+ * the milter alike) and the -Z zone as the invoking user (usually root);
+ * register with libmilter and bind its socket; give a unix socket to the
+ * configured user and group; go to the background (before any thread
+ * exists); drop privileges; block the signals libmilter's signal thread
+ * waits for (so that the resolver thread never takes them); create the
+ * engine context, the libunbound resolver and its thread (unbound's
+ * worker starts at the first query, after the drop); then smfi_main().
+ * SIGTERM / SIGHUP / SIGINT make libmilter stop accepting; the sessions
+ * still running get twice the deadline plus MILTER_STOP_GRACE_MS to
+ * finish, then everything is freed and the counters are logged.
+ *
+ * Owns: struct milter's lifetime.  Must not: run as root when a user is
+ * configured but cannot be switched to; free the library objects while a
+ * session may still use them.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "milter.h"
+
+#define ERR_MAX 1024
+
+/* The parsed command line. */
+struct opts {
+	const char *conf;	/* -c */
+	const char *socket;	/* -l */
+	bool foreground;	/* -f */
+	bool check;		/* -n */
+	const char *zone;	/* -Z */
+	bool verbose;		/* -v */
+};
+
+static const char usage_text[] =
+    "usage: " MILTER_PROG " [-fnv] [-c FILE] [-l SOCKET] [-Z ZONEFILE]\n"
+    "  -c FILE    configuration (default " MILTER_DEFAULT_CONF ", if it\n"
+    "             exists)\n"
+    "  -l SOCKET  unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST (replaces\n"
+    "             [milter] socket)\n"
+    "  -f         stay in the foreground and log to stderr too\n"
+    "  -n         check the configuration and exit (0 ok, 1 error)\n"
+    "  -Z FILE    answer DNS from a YAML zone (tests, what-if)\n"
+    "  -v         verbose logging\n"
+    "See mxspf-milter(8).\n";
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int opts_parse(struct opts *o, int argc, char **argv);
+static int conf_setup(struct milter *m, const struct opts *o);
+static int zone_load(const char *path, struct mxspf_zone **z);
+static int block_signals(void);
+static int milter_setup(struct milter *m, char *err, size_t errlen);
+static bool wait_sessions(struct milter *m);
+
+/* usage - print a message and the usage; returns MILTER_EXIT_USAGE */
+static int
+usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)fputs(MILTER_PROG ": ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+	(void)fputs(usage_text, stderr);
+	return MILTER_EXIT_USAGE;
+}
+
+/* opts_parse - the command line into o; 0, -1 (help), or an exit code */
+static int
+opts_parse(struct opts *o, int argc, char **argv)
+{
+	char err[ERR_MAX];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":c:l:fnZ:vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'l':
+			if (milter_socket_check(optarg, err, sizeof(err)) != 0)
+				return usage("-l: %s", err);
+			o->socket = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case 'Z':
+			o->zone = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			(void)fputs(usage_text, stdout);
+			return -1;
+		case ':':
+			return usage("option -%c needs a value", optopt);
+		default:
+			return usage("unknown option -%c", optopt);
+		}
+	}
+	if (optind < argc)
+		return usage("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* conf_setup - the -c file (or the default, if it exists), then -l; 0
+ * or an exit code (printed) */
+static int
+conf_setup(struct milter *m, const struct opts *o)
+{
+	const char *path = o->conf;
+	char err[ERR_MAX];
+	int rc;
+
+	if ((rc = mxspf_conf_new(&m->conf)) != 0 ||
+	    (rc = milter_conf_init(&m->mc)) != 0) {
+		(void)fprintf(stderr, "%s: %s\n", MILTER_PROG,
+		    mxspf_strerror(rc));
+		return MILTER_EXIT_ERR;
+	}
+	if (path == NULL && access(MILTER_DEFAULT_CONF, F_OK) == 0)
+		path = MILTER_DEFAULT_CONF;
+	if (path != NULL &&
+	    (milter_conf_load(&m->mc, path, err, sizeof(err)) != 0 ||
+	    mxspf_conf_load(m->conf, path, err, sizeof(err)) != 0)) {
+		(void)fprintf(stderr, "%s: %s\n", MILTER_PROG, err);
+		return MILTER_EXIT_ERR;
+	}
+	if (o->socket != NULL &&
+	    milter_conf_set_socket(&m->mc, o->socket, err, sizeof(err)) != 0) {
+		(void)fprintf(stderr, "%s: -l: %s\n", MILTER_PROG, err);
+		return MILTER_EXIT_ERR;
+	}
+	return 0;
+}
+
+/* zone_load - the -Z zone; 0 or -1 (printed) */
+static int
+zone_load(const char *path, struct mxspf_zone **z)
+{
+	char err[ERR_MAX];
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = mxspf_zone_new(z)) != 0 ||
+	    (rc = mxspf_zone_load_file(*z, path, 0, err, sizeof(err))) != 0) {
+		(void)fprintf(stderr, "%s: cannot load the zone: %s\n",
+		    MILTER_PROG, err[0] != '\0' ? err : mxspf_strerror(rc));
+		mxspf_zone_free(*z);
+		*z = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* block_signals - block what libmilter's signal thread waits for, in
+ * this thread and so in every thread made after it; ignore SIGPIPE */
+static int
+block_signals(void)
+{
+	sigset_t set;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGHUP);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+/* milter_setup - libmilter: register, socket; 0 or -1 and err */
+static int
+milter_setup(struct milter *m, char *err, size_t errlen)
+{
+	if (smfi_register(*filter_desc(m)) != MI_SUCCESS) {
+		(void)snprintf(err, errlen, "smfi_register failed");
+		return -1;
+	}
+	if (smfi_setconn(m->mc.socket) != MI_SUCCESS) {
+		(void)snprintf(err, errlen, "smfi_setconn %s failed",
+		    m->mc.socket);
+		return -1;
+	}
+	(void)smfi_setbacklog(MILTER_BACKLOG);
+	/* Bind now, as root; remove a stale unix socket first. */
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		(void)snprintf(err, errlen, "cannot open the socket %s",
+		    m->mc.socket);
+		return -1;
+	}
+	return 0;
+}
+
+/* wait_sessions - after smfi_main: let the sessions finish; true when
+ * none is left */
+static bool
+wait_sessions(struct milter *m)
+{
+	struct timespec dl;
+	bool none;
+
+	(void)clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += (time_t)((MILTER_EOM_DEADLINES * m->conf->deadline_ms +
+	    MILTER_STOP_GRACE_MS) / 1000 + 1);
+	(void)pthread_mutex_lock(&m->slock);
+	while (m->nsessions > 0)
+		if (pthread_cond_timedwait(&m->scv, &m->slock, &dl) ==
+		    ETIMEDOUT)
+			break;
+	none = m->nsessions == 0;
+	if (!none)
+		log_msg(LOG_WARNING, "%zu sessions still busy; stopping "
+		    "anyway", m->nsessions);
+	(void)pthread_mutex_unlock(&m->slock);
+	return none;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct milter *m;
+	struct mxspf_zone *zone = NULL;
+	struct opts o;
+	char err[ERR_MAX];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	bool drop = false, bound = false, dns = false;
+	int rc;
+
+	if ((rc = opts_parse(&o, argc, argv)) != 0)
+		return rc < 0 ? MILTER_EXIT_OK : rc;
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    stats_init(&m->stats) != 0 ||
+	    pthread_mutex_init(&m->slock, NULL) != 0 ||
+	    pthread_cond_init(&m->scv, NULL) != 0) {
+		(void)fprintf(stderr, "%s: out of memory\n", MILTER_PROG);
+		return MILTER_EXIT_ERR;
+	}
+	m->verbose = o.verbose;
+	err[0] = '\0';
+	if ((rc = conf_setup(m, &o)) != 0)
+		goto out;
+	rc = MILTER_EXIT_ERR;
+	if (m->mc.user != NULL && (geteuid() == 0 || o.check)) {
+		if (privs_lookup(m->mc.user, m->mc.group, &uid, &gid, err,
+		    sizeof(err)) != 0) {
+			(void)fprintf(stderr, "%s: %s\n", MILTER_PROG, err);
+			goto out;
+		}
+		drop = geteuid() == 0;
+	}
+	if (o.zone != NULL ? zone_load(o.zone, &zone) != 0 :
+	    dns_check(m->conf, err, sizeof(err)) != 0) {
+		if (o.zone == NULL)
+			(void)fprintf(stderr, "%s: cannot set up the resolver: "
+			    "%s\n", MILTER_PROG, err);
+		goto out;
+	}
+	if (o.check) {
+		(void)printf("%s: configuration OK\n", MILTER_PROG);
+		rc = fflush(stdout) == 0 ? MILTER_EXIT_OK : MILTER_EXIT_ERR;
+		goto out;
+	}
+	log_open(m->mc.syslog_facility, m->mc.log_stderr || o.foreground,
+	    o.verbose);
+	if (milter_setup(m, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	bound = true;
+	if (privs_socket(m->mc.socket, uid, gid, drop, err, sizeof(err)) !=
+	    0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (!o.foreground) {
+		if (privs_daemonize(err, sizeof(err)) != 0) {
+			log_msg(LOG_ERR, "%s", err);
+			goto out;
+		}
+		log_stderr(m->mc.log_stderr);
+	}
+	if (drop && privs_drop(uid, gid, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "refusing to run as root: %s", err);
+		goto out;
+	}
+	if (geteuid() == 0)
+		log_msg(LOG_WARNING, "running as root: set user in [milter]");
+	if (block_signals() != 0 ||
+	    (rc = mxspf_ctx_new(&m->ctx, &m->conf->spf)) != 0) {
+		log_msg(LOG_ERR, "cannot set up: %s", mxspf_strerror(rc));
+		rc = MILTER_EXIT_ERR;
+		goto out;
+	}
+	rc = MILTER_EXIT_ERR;
+	if (dns_init(&m->dns, m->conf, zone, err, sizeof(err)) != 0) {
+		zone = NULL;	/* owned by m->dns now */
+		dns = true;
+		log_msg(LOG_ERR, "cannot set up the resolver: %s", err);
+		goto out;
+	}
+	zone = NULL;
+	dns = true;
+	log_msg(LOG_INFO, "%s %s ready on %s (%s, rcpt_checks=%s)",
+	    MILTER_PROG, MXSPF_VERSION, m->mc.socket, m->dns.zone != NULL ?
+	    "zone file" : "libunbound", m->mc.rcpt_checks ? "yes" : "no");
+	rc = smfi_main() == MI_SUCCESS ? MILTER_EXIT_OK : MILTER_EXIT_ERR;
+	if (!wait_sessions(m)) {
+		/* A session may still use everything: leave it all. */
+		stats_log(&m->stats);
+		log_close();
+		_exit(rc);
+	}
+	stats_log(&m->stats);
+	log_msg(LOG_INFO, "%s stopped", MILTER_PROG);
+out:
+	if (bound)
+		privs_unlink_socket(m->mc.socket);
+	if (dns)
+		dns_free(&m->dns);
+	mxspf_zone_free(zone);
+	mxspf_ctx_free(m->ctx);
+	mxspf_conf_free(m->conf);
+	milter_conf_free(&m->mc);
+	stats_free(&m->stats);
+	(void)pthread_cond_destroy(&m->scv);
+	(void)pthread_mutex_destroy(&m->slock);
+	free(m);
+	log_close();
+	return rc;
+}
