@@ -282,7 +282,8 @@ main(int argc, char **argv)
 		rc = fflush(stdout) == 0 ? MILTER_EXIT_OK : MILTER_EXIT_ERR;
 		goto out;
 	}
-	log_open(m->mc.syslog_facility, m->mc.log_stderr || o.foreground,
+	log_open(MILTER_PROG, m->mc.syslog_facility,
+	    m->mc.log_stderr || o.foreground,
 	    o.verbose);
 	if (milter_setup(m, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);

@@ -36,6 +36,7 @@
 #include "mxspf/unbound.h"
 #include "buf.h"
 #include "config.h"
+#include "daemon.h"
 #include "recheck.h"
 #include "text.h"
 
@@ -44,7 +45,6 @@
 #define MILTER_MAX_WALKS 4		/* relayed domains walked a message */
 #define MILTER_MAX_AR_DELETE 1000	/* our A-R headers removed a message */
 #define MILTER_MAX_HELO 1024		/* bytes of a HELO name kept */
-#define MILTER_LOG_CUT 100		/* bytes of untrusted text logged */
 #define MILTER_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
 #define MILTER_MAX_BORDERS 64		/* border MX names counted */
 #define MILTER_MAX_NAME 255		/* one counted border MX name */
@@ -138,28 +138,7 @@ struct session {
 	struct msg msg;
 };
 
-/* ---- log.c ---- */
-/* log_open - start logging: syslog with facility (NULL or "none": no
- * syslog) and/or stderr; verbose adds LOG_DEBUG messages */
-void log_open(const char *facility, bool to_stderr, bool verbose);
-/* log_stderr - turn the stderr sink on or off */
-void log_stderr(bool on);
-/* log_msg - one log line at prio; thread-safe */
-void log_msg(int prio, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* log_close - close syslog */
-void log_close(void);
-/* log_put_untrusted - append peer text escaped and cut */
-void log_put_untrusted(struct mxspf_buf *b, const char *p, size_t len);
-
-/* ---- privs.c ---- */
-/* privs_lookup - uid and gid of user (and group); 0 or -1 and err */
-int privs_lookup(const char *user, const char *group, uid_t *uid,
-    gid_t *gid, char *err, size_t errlen);
-/* privs_drop - switch to uid/gid for good; 0 or -1 and err */
-int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
-/* privs_daemonize - fork into the background; 0 or -1 and err */
-int privs_daemonize(char *err, size_t errlen);
+/* ---- socket.c ---- */
 /* privs_socket - a unix socket spec's path, owned by uid/gid (when
  * chown_it) with mode 0666; 0 or -1 and err */
 int privs_socket(const char *spec, uid_t uid, gid_t gid, bool chown_it,

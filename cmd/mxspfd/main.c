@@ -366,7 +366,7 @@ daemon_run(struct daemon *d, const struct opts *o, uid_t uid, gid_t gid,
 	to_stderr = d->conf->log_stderr || o->foreground;
 	if (d->stdio && same_file(STDERR_FILENO, STDOUT_FILENO))
 		to_stderr = false;	/* spawn: stderr is the peer */
-	log_open(d->conf->syslog_facility, to_stderr, o->verbose);
+	log_open("mxspfd", d->conf->syslog_facility, to_stderr, o->verbose);
 	err[0] = '\0';
 	if (listen_open(d, d->conf->listen, d->conf->nlisten, uid, gid, drop,
 	    err, sizeof(err)) != 0) {

@@ -22,6 +22,7 @@
 #include "mxspf/policy.h"
 #include "mxspf/unbound.h"
 #include "buf.h"
+#include "daemon.h"
 #include "request.h"
 
 #define MXSPFD_DEFAULT_CONF "/etc/mxspf/mxspfd.conf"
@@ -33,7 +34,6 @@
 #define MXSPFD_READ_CHUNK 4096		/* bytes read per read() */
 #define MXSPFD_ACCEPT_BURST 64		/* accept() calls per wake-up */
 #define MXSPFD_ACCEPT_PAUSE_MS 100	/* pause after EMFILE */
-#define MXSPFD_LOG_CUT 100		/* bytes of untrusted text logged */
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
 #define MXSPFD_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
 #define MXSPFD_BACKLOG 1024
@@ -126,22 +126,6 @@ struct daemon {
 	bool verbose;
 };
 
-/* ---- log.c ---- */
-/* log_open - start logging: syslog with facility (NULL or "none": no
- * syslog) and/or stderr; verbose adds LOG_DEBUG messages */
-void log_open(const char *facility, bool to_stderr, bool verbose);
-/* log_stderr - turn the stderr sink on or off */
-void log_stderr(bool on);
-/* log_msg - one log line at prio (LOG_ERR, LOG_WARNING, LOG_INFO,
- * LOG_DEBUG) */
-void log_msg(int prio, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* log_close - close syslog */
-void log_close(void);
-/* log_put_untrusted - append peer text escaped and cut at
- * MXSPFD_LOG_CUT bytes */
-void log_put_untrusted(struct mxspf_buf *b, const char *p, size_t len);
-
 /* ---- listen.c ---- */
 /* listen_check - 0 when spec is unix:/PATH, inet:HOST:PORT or stdio;
  * else -1 and a message in err */
@@ -179,17 +163,6 @@ int decide_start(struct job *j);
 void decide_cancel(struct job *j);
 /* decide_txn_free - free a connection's transaction */
 void decide_txn_free(struct ctxn *ct);
-
-/* ---- privs.c ---- */
-/* privs_lookup - the uid and gid of user (and group, if set); 0 or -1
- * with a message in err */
-int privs_lookup(const char *user, const char *group, uid_t *uid,
-    gid_t *gid, char *err, size_t errlen);
-/* privs_drop - switch to uid/gid for good; 0 or -1 with a message */
-int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
-/* privs_daemonize - fork into the background, new session, stdio on
- * /dev/null; returns in the child only; 0 or -1 */
-int privs_daemonize(char *err, size_t errlen);
 
 /* ms_since - milliseconds since ts on the monotonic clock */
 long long ms_since(const struct timespec *ts);

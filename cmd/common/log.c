@@ -1,10 +1,11 @@
-/* cmd/mxspf-milter/log.c - the milter's log: syslog (mail facility by
- * default) and stderr, one line per event, from any thread.
- * Owns: the sink settings (set once at start-up, before libmilter starts
- * its threads; read-only afterwards) and the escaping of peer text.
- * syslog(3) and one fprintf(3) per line are thread-safe, so lines of
- * different sessions never mix.
- * Must not: log untrusted bytes unescaped.
+/* cmd/common/log.c - the daemons' log: syslog (mail facility by default)
+ * and stderr, one line per event, from any thread.
+ * Owns: the sink settings (set once at start-up, before any thread
+ * starts; read-only afterwards) and the escaping of peer text for log
+ * lines.  syslog(3) and one fprintf(3) per line are thread-safe, so lines
+ * of different sessions never mix.
+ * Must not: write to stderr when it is the policy connection (mxspfd
+ * turns that sink off in stdio mode), or log untrusted bytes unescaped.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "milter.h"
+#include "daemon.h"
 
 #define LOG_LINE_MAX 4096	/* one formatted line */
 
@@ -32,6 +33,7 @@ static const struct facility facilities[] = {
 	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
+static const char *log_prog = "mxspf";
 static bool log_to_syslog;
 static bool log_to_stderr = true;	/* until log_open: start-up errors */
 static bool log_verbose;
@@ -39,10 +41,12 @@ static bool log_verbose;
 static const char *prio_name(int prio);
 
 void
-log_open(const char *facility, bool to_stderr, bool verbose)
+log_open(const char *prog, const char *facility, bool to_stderr,
+    bool verbose)
 {
 	size_t i;
 
+	log_prog = prog;
 	log_to_stderr = to_stderr;
 	log_verbose = verbose;
 	log_to_syslog = false;
@@ -50,9 +54,9 @@ log_open(const char *facility, bool to_stderr, bool verbose)
 		return;
 	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++) {
 		if (strcasecmp(facility, facilities[i].name) == 0) {
-			/* LOG_NDELAY: connect now, before the privilege
-			 * drop. */
-			openlog(MILTER_PROG, LOG_PID | LOG_NDELAY,
+			/* LOG_NDELAY: connect now, before the privilege drop
+			 * and any chroot. */
+			openlog(log_prog, LOG_PID | LOG_NDELAY,
 			    facilities[i].value);
 			log_to_syslog = true;
 			return;
@@ -104,12 +108,12 @@ log_msg(int prio, const char *fmt, ...)
 	if (log_to_syslog)
 		syslog(prio, "%s", line);
 	if (log_to_stderr)
-		(void)fprintf(stderr, "%s[%ld]: %s%s\n", MILTER_PROG,
+		(void)fprintf(stderr, "%s[%ld]: %s%s\n", log_prog,
 		    (long)getpid(), prio_name(prio), line);
 }
 
 void
 log_put_untrusted(struct mxspf_buf *b, const char *p, size_t len)
 {
-	mxspf_buf_put_escaped(b, p, len, MILTER_LOG_CUT);
+	mxspf_buf_put_escaped(b, p, len, DAEMON_LOG_CUT);
 }

@@ -1,5 +1,5 @@
-/* cmd/mxspfd/privs.c - running in the background and as an unprivileged
- * user.
+/* cmd/common/privs.c - running in the background and as an unprivileged
+ * user (mxspfd and mxspf-milter).
  * Owns: the user/group lookup, the irreversible switch (setgroups, setgid,
  * setuid, then a check that root cannot be regained), and the fork into
  * the background.  Must not: return success from privs_drop() while the
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mxspfd.h"
+#include "daemon.h"
 
 int
 privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
@@ -85,7 +85,7 @@ privs_daemonize(char *err, size_t errlen)
 		return -1;
 	}
 	if (pid > 0)
-		_exit(MXSPFD_EXIT_OK);
+		_exit(0);
 	if (setsid() < 0) {
 		(void)snprintf(err, errlen, "setsid: %s", strerror(errno));
 		return -1;

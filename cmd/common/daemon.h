@@ -1,0 +1,48 @@
+/* cmd/common/daemon.h - what mxspfd and mxspf-milter share as daemons:
+ * the log (syslog and stderr) and running in the background as an
+ * unprivileged user.  The cmd/common sources are compiled into each
+ * daemon, never into the library.
+ * Owns: the prototypes of cmd/common/log.c and cmd/common/privs.c.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MXSPF_DAEMON_H
+#define MXSPF_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+#define DAEMON_LOG_CUT 100	/* bytes of untrusted text logged */
+
+/* ---- log.c ---- */
+/* log_open - start logging as prog: syslog with facility (NULL or "none":
+ * no syslog) and/or stderr; verbose adds LOG_DEBUG messages.  Call it
+ * before any thread starts; the settings are read-only afterwards. */
+void log_open(const char *prog, const char *facility, bool to_stderr,
+    bool verbose);
+/* log_stderr - turn the stderr sink on or off */
+void log_stderr(bool on);
+/* log_msg - one log line at prio (LOG_ERR, LOG_WARNING, LOG_INFO,
+ * LOG_DEBUG); thread-safe (one syslog(3) / fprintf(3) call per line) */
+void log_msg(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* log_close - close syslog */
+void log_close(void);
+/* log_put_untrusted - append peer text escaped and cut at DAEMON_LOG_CUT
+ * bytes */
+void log_put_untrusted(struct mxspf_buf *b, const char *p, size_t len);
+
+/* ---- privs.c ---- */
+/* privs_lookup - the uid and gid of user (and group, if set); 0 or -1
+ * with a message in err */
+int privs_lookup(const char *user, const char *group, uid_t *uid,
+    gid_t *gid, char *err, size_t errlen);
+/* privs_drop - switch to uid/gid for good; 0 or -1 with a message */
+int privs_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
+/* privs_daemonize - fork into the background (before any thread exists),
+ * new session, stdio on /dev/null; returns in the child only; 0 or -1 */
+int privs_daemonize(char *err, size_t errlen);
+
+#endif
