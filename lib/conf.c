@@ -2,7 +2,7 @@
  * defaults, the INI loader (libinih), per-domain overrides.
  *
  * Owns: struct mxspf_conf and its strings, lists and [domain NAME]
- * overrides.  The file is read into memory (at most CONF_MAX_FILE bytes)
+ * overrides.  The file is read into memory (lib/inifile.c, at most 1 MiB)
  * and handed to inih line by line through our own reader, which counts
  * lines, so every error names its line ("FILE:LINE: message"), and which
  * rejects what inih would silently mangle: a line longer than inih's
@@ -38,9 +38,9 @@
 #include "buf.h"
 #include "internal.h"
 #include "macro.h"
+#include "inifile.h"
 #include "mxspf_limits.h"
 
-#define CONF_MAX_FILE (1u << 20)	/* bytes of one configuration file */
 #define CONF_ECHO 60			/* bytes of a bad value quoted */
 #define CONF_MSG_MAX 512		/* one error message */
 #define CONF_MAX_ITEM 1024		/* one list item or scalar value */
@@ -176,10 +176,7 @@ static const char *const facility_names[] = {
 /* The state of one mxspf_conf_load(). */
 struct conf_load {
 	struct mxspf_conf *c;
-	const char *path;
-	const char *text;	/* the file, len bytes */
-	size_t len, pos;
-	size_t lineno;		/* of the line last handed to inih */
+	struct mxspf__ini ini;	/* the file, its line, the first error */
 	uint64_t set[S_DOMAIN];	/* keys seen, per global section */
 	uint64_t *dset;		/* keys seen, per domain */
 	size_t dcap;
@@ -187,9 +184,6 @@ struct conf_load {
 	char last_sect[CONF_MSG_MAX];	/* the section of the last key */
 	enum conf_sect last_kind;
 	size_t last_dom;
-	size_t err_line;	/* 0: no error yet */
-	int err;		/* its code */
-	char msg[CONF_MSG_MAX];
 };
 
 static int conf_fail(struct conf_load *ld, int code, const char *fmt, ...)
@@ -221,9 +215,6 @@ static int conf_domain_get(struct conf_load *ld, const char *name,
     size_t len, size_t *idx);
 static int conf_handler(void *user, const char *section, const char *name,
     const char *value);
-static char *conf_reader(char *str, int num, void *stream);
-static int conf_read_file(const char *path, char **text, size_t *len,
-    char *err, size_t errlen);
 static int conf_finish(struct conf_load *ld);
 static size_t conf_field_size(enum conf_type t);
 static int conf_dom_cmp(const void *a, const void *b);
@@ -278,12 +269,8 @@ conf_fail(struct conf_load *ld, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ld->err_line != 0)
-		return 0;
-	ld->err_line = ld->lineno > 0 ? ld->lineno : 1;
-	ld->err = code;
 	va_start(ap, fmt);
-	(void)vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
+	mxspf__ini_vfail(&ld->ini, code, fmt, ap);
 	va_end(ap);
 	return 0;
 }
@@ -546,7 +533,7 @@ conf_list_item(struct conf_load *ld, const struct conf_key *k, void *base,
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: more than %d "
 			    "listeners", k->name, CONF_MAX_LISTEN);
 		rc = conf_strv_add(&c->listen, &c->nlisten, item, len);
-		ld->listen_line = ld->lineno;
+		ld->listen_line = ld->ini.lineno;
 		break;
 	default:
 		return conf_fail(ld, MXSPF_EINVAL, "%s: not a list", k->name);
@@ -789,14 +776,14 @@ conf_string(struct conf_load *ld, const struct conf_key *k, char **f,
 		if (conf_dnsaddr_ok(value, len) != 0)
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not "
 			    "ADDR or ADDR@PORT", k->name, echo);
-		ld->stub_addr_line = ld->lineno;
+		ld->stub_addr_line = ld->ini.lineno;
 		break;
 	case K_ZONE:
 		if (strcmp(value, ".") != 0 &&
 		    !conf_domain_norm(value, len, norm))
 			return conf_fail(ld, MXSPF_ESYNTAX, "%s: '%s' is not a "
 			    "domain name", k->name, echo);
-		ld->stub_zone_line = ld->lineno;
+		ld->stub_zone_line = ld->ini.lineno;
 		break;
 	default:
 		return conf_fail(ld, MXSPF_EINVAL, "%s: not a scalar",
@@ -936,7 +923,7 @@ conf_handler(void *user, const char *section, const char *name,
 	size_t i, dom = 0, idx = 0;
 	bool first;
 
-	if (ld->err_line != 0)
+	if (ld->ini.err != 0)
 		return 0;	/* only the first error is reported */
 	if (ld->last_sect[0] != '\0' && strcmp(ld->last_sect, section) == 0) {
 		/* Most keys come right after their section's header. */
@@ -980,100 +967,6 @@ conf_handler(void *user, const char *section, const char *name,
 	return conf_scalar(ld, k, base, value);
 }
 
-/* conf_reader - inih's fgets: the next line of the file, counted; a line
- * that does not fit or holds a NUL is an error (inih would split it) */
-static char *
-conf_reader(char *str, int num, void *stream)
-{
-	struct conf_load *ld = stream;
-	const char *p, *nl;
-	size_t n, avail, take, content;
-
-	if (ld->pos >= ld->len || num < 3)
-		return NULL;
-	p = ld->text + ld->pos;
-	avail = ld->len - ld->pos;
-	nl = memchr(p, '\n', avail);
-	n = nl != NULL ? (size_t)(nl - p) + 1 : avail;
-	ld->pos += n;
-	ld->lineno++;
-	if (memchr(p, '\0', n) != NULL)
-		(void)conf_fail(ld, MXSPF_ESYNTAX, "NUL byte in the line");
-	content = n;
-	if (content > 0 && p[content - 1] == '\n')
-		content--;
-	if (content > 0 && p[content - 1] == '\r')
-		content--;
-	take = n;
-	/* inih's buffer holds the text, "\r\n" and a NUL. */
-	if (content > (size_t)num - 3) {
-		(void)conf_fail(ld, MXSPF_ESYNTAX, "line longer than %d "
-		    "bytes (continue a list on indented lines)", num - 3);
-		take = 0;	/* hand inih an empty line */
-	}
-	memcpy(str, p, take);
-	str[take] = '\0';
-	return str;
-}
-
-/* conf_read_file - the whole file, NUL-terminated, at most CONF_MAX_FILE */
-static int
-conf_read_file(const char *path, char **text, size_t *len, char *err,
-    size_t errlen)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	ssize_t r;
-	int fd, rc = 0;
-
-	*text = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		(void)snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
-		return MXSPF_ENOENT;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		(void)snprintf(err, errlen, "%s: not a regular file", path);
-		(void)close(fd);
-		return MXSPF_ENOENT;
-	}
-	if ((buf = mxspf__alloc(CONF_MAX_FILE + 1)) == NULL) {
-		(void)close(fd);
-		(void)snprintf(err, errlen, "%s: out of memory", path);
-		return MXSPF_ENOMEM;
-	}
-	for (;;) {
-		r = read(fd, buf + n, CONF_MAX_FILE + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			(void)snprintf(err, errlen, "%s: cannot read: %s",
-			    path, strerror(errno));
-			rc = MXSPF_ENOENT;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > CONF_MAX_FILE) {
-			(void)snprintf(err, errlen, "%s: larger than %u bytes",
-			    path, CONF_MAX_FILE);
-			rc = MXSPF_ESYNTAX;
-			break;
-		}
-	}
-	(void)close(fd);
-	if (rc != 0) {
-		free(buf);
-		return rc;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 /* conf_finish - checks across keys, per-domain defaults, sorting */
 static int
 conf_finish(struct conf_load *ld)
@@ -1082,14 +975,14 @@ conf_finish(struct conf_load *ld)
 	size_t i, j;
 
 	if ((c->stub_zone == NULL) != (c->stub_addr == NULL)) {
-		ld->lineno = c->stub_zone != NULL ? ld->stub_zone_line :
+		ld->ini.lineno = c->stub_zone != NULL ? ld->stub_zone_line :
 		    ld->stub_addr_line;
 		return conf_fail(ld, MXSPF_ESYNTAX, "stub_zone and stub_addr "
 		    "go together");
 	}
 	for (i = 0; i < c->nlisten && c->nlisten > 1; i++) {
 		if (strcmp(c->listen[i], "stdio") == 0) {
-			ld->lineno = ld->listen_line;
+			ld->ini.lineno = ld->listen_line;
 			return conf_fail(ld, MXSPF_ESYNTAX, "listen: stdio "
 			    "cannot be combined with other listeners");
 		}
@@ -1124,8 +1017,6 @@ mxspf_conf_load(struct mxspf_conf *c, const char *path, char *err,
     size_t errlen)
 {
 	struct conf_load ld;
-	char *text = NULL;
-	int rc, line;
 
 	if (c == NULL || path == NULL)
 		return MXSPF_EINVAL;
@@ -1140,40 +1031,10 @@ mxspf_conf_load(struct mxspf_conf *c, const char *path, char *err,
 	}
 	memset(&ld, 0, sizeof(ld));
 	ld.c = c;
-	ld.path = path;
-	{
-		char tmp[CONF_MSG_MAX];
-
-		rc = conf_read_file(path, &text, &ld.len, tmp, sizeof(tmp));
-		if (rc != 0) {
-			if (err != NULL && errlen > 0)
-				(void)snprintf(err, errlen, "%s", tmp);
-			return rc;
-		}
-	}
-	ld.text = text;
-	line = ini_parse_stream(conf_reader, &ld, conf_handler, &ld);
-	if (line == -2 && ld.err_line == 0)
-		(void)conf_fail(&ld, MXSPF_ENOMEM, "out of memory");
-	else if (line > 0 && (ld.err_line == 0 ||
-	    (size_t)line < ld.err_line)) {
-		/* inih's own syntax error came first. */
-		ld.err_line = 0;
-		ld.lineno = (size_t)line;
-		(void)conf_fail(&ld, MXSPF_ESYNTAX, "not 'name = value', "
-		    "'[section]' or a comment");
-	}
-	if (ld.err_line == 0)
+	if (mxspf__ini_run(&ld.ini, path, conf_handler, &ld) == 0)
 		(void)conf_finish(&ld);
-	free(text);
 	free(ld.dset);
-	if (ld.err_line != 0) {
-		if (err != NULL && errlen > 0)
-			(void)snprintf(err, errlen, "%s:%zu: %s", path,
-			    ld.err_line, ld.msg);
-		return ld.err;
-	}
-	return 0;
+	return mxspf__ini_end(&ld.ini, err, errlen);
 }
 
 const struct mxspf_domain_conf *

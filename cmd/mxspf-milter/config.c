@@ -1,11 +1,10 @@
 /* cmd/mxspf-milter/config.c - the [milter] section (libinih).
  *
  * Owns: the [milter] key table, its defaults and value checks.  The file
- * is read into memory (at most CONF_MAX_FILE bytes) and handed to inih
- * line by line by our own reader, as lib/conf.c does, so every error
- * names its line, and a line longer than inih's buffer (which inih would
- * split, parsing the tail as a new line) or a NUL byte is an error rather
- * than a silent change.  Keys of other sections are not looked at: main.c
+ * is read by the library's strict INI reader (lib/inifile.c, shared with
+ * lib/conf.c), so every error names its line, and a line longer than
+ * inih's buffer (which inih would split, parsing the tail as a new line)
+ * or a NUL byte is an error rather than a silent change.  Keys of other sections are not looked at: main.c
  * hands the same file to mxspf_conf_load() for those.
  *
  * Keys (section [milter]):
@@ -36,9 +35,9 @@
 #include <ini.h>
 
 #include "config.h"
+#include "inifile.h"
 #include "internal.h"
 
-#define CONF_MAX_FILE (1u << 20)	/* bytes of one file */
 #define CONF_ECHO 60			/* bytes of a bad value quoted */
 #define CONF_MSG_MAX 512		/* one error message */
 #define CONF_MAX_NAME 64		/* user and group names */
@@ -96,13 +95,8 @@ static const char *const act_names[] = { "tag", "quarantine", "reject" };
 /* The state of one milter_conf_load(). */
 struct load {
 	struct milter_conf *mc;
-	const char *text;	/* the file, len bytes */
-	size_t len, pos;
-	size_t lineno;		/* of the line last handed to inih */
+	struct mxspf__ini ini;	/* the file, its line, the first error */
 	bool seen[NKEYS];
-	size_t err_line;	/* 0: no error yet */
-	int err;
-	char msg[CONF_MSG_MAX];
 };
 
 static int load_fail(struct load *ld, int code, const char *fmt, ...)
@@ -114,9 +108,6 @@ static int set_string(char **slot, const char *value);
 static int set_key(struct load *ld, const struct key *k, const char *value);
 static int handler(void *user, const char *section, const char *name,
     const char *value);
-static char *reader(char *str, int num, void *stream);
-static int read_file(const char *path, char **text, size_t *len, char *err,
-    size_t errlen);
 
 int
 milter_conf_init(struct milter_conf *mc)
@@ -245,12 +236,8 @@ load_fail(struct load *ld, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ld->err_line != 0)
-		return 0;
-	ld->err_line = ld->lineno > 0 ? ld->lineno : 1;
-	ld->err = code;
 	va_start(ap, fmt);
-	(void)vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
+	mxspf__ini_vfail(&ld->ini, code, fmt, ap);
 	va_end(ap);
 	return 0;
 }
@@ -385,7 +372,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	char e[CONF_ECHO + 8];
 	size_t i;
 
-	if (ld->err_line != 0)
+	if (ld->ini.err != 0)
 		return 0;
 	if (strcasecmp(section, CONF_SECTION) != 0) {
 		if (section[0] == '\0')
@@ -407,132 +394,16 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return set_key(ld, &keys[i], value);
 }
 
-/* reader - inih's line reader over the text in memory; a line that does
- * not fit or holds a NUL is an error (inih would split it) */
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct load *ld = stream;
-	const char *p, *nl;
-	size_t n, avail, take, content;
-
-	if (ld->pos >= ld->len || num < 3)
-		return NULL;
-	p = ld->text + ld->pos;
-	avail = ld->len - ld->pos;
-	nl = memchr(p, '\n', avail);
-	n = nl != NULL ? (size_t)(nl - p) + 1 : avail;
-	ld->pos += n;
-	ld->lineno++;
-	if (memchr(p, '\0', n) != NULL)
-		(void)load_fail(ld, MXSPF_ESYNTAX, "NUL byte in the line");
-	content = n;
-	if (content > 0 && p[content - 1] == '\n')
-		content--;
-	if (content > 0 && p[content - 1] == '\r')
-		content--;
-	take = n;
-	/* inih's buffer holds the text, "\r\n" and a NUL. */
-	if (content > (size_t)num - 3) {
-		(void)load_fail(ld, MXSPF_ESYNTAX, "line longer than %d bytes",
-		    num - 3);
-		take = 0;	/* hand inih an empty line */
-	}
-	memcpy(str, p, take);
-	str[take] = '\0';
-	return str;
-}
-
-/* read_file - the whole file, NUL-terminated, at most CONF_MAX_FILE */
-static int
-read_file(const char *path, char **text, size_t *len, char *err,
-    size_t errlen)
-{
-	struct stat st;
-	char *buf;
-	size_t n = 0;
-	ssize_t r;
-	int fd, rc = 0;
-
-	*text = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		(void)snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
-		return MXSPF_ENOENT;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		(void)snprintf(err, errlen, "%s: not a regular file", path);
-		(void)close(fd);
-		return MXSPF_ENOENT;
-	}
-	if ((buf = malloc(CONF_MAX_FILE + 1)) == NULL) {
-		(void)close(fd);
-		(void)snprintf(err, errlen, "%s: out of memory", path);
-		return MXSPF_ENOMEM;
-	}
-	for (;;) {
-		r = read(fd, buf + n, CONF_MAX_FILE + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			(void)snprintf(err, errlen, "%s: cannot read: %s",
-			    path, strerror(errno));
-			rc = MXSPF_ENOENT;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > CONF_MAX_FILE) {
-			(void)snprintf(err, errlen, "%s: larger than %u bytes",
-			    path, CONF_MAX_FILE);
-			rc = MXSPF_ESYNTAX;
-			break;
-		}
-	}
-	(void)close(fd);
-	if (rc != 0) {
-		free(buf);
-		return rc;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 int
 milter_conf_load(struct milter_conf *mc, const char *path, char *err,
     size_t errlen)
 {
 	struct load ld;
-	char *text = NULL;
-	int rc, line;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	memset(&ld, 0, sizeof(ld));
 	ld.mc = mc;
-	if ((rc = read_file(path, &text, &ld.len, err, errlen)) != 0)
-		return rc;
-	ld.text = text;
-	line = ini_parse_stream(reader, &ld, handler, &ld);
-	if (line == -2 && ld.err_line == 0)
-		(void)load_fail(&ld, MXSPF_ENOMEM, "out of memory");
-	else if (line > 0 && (ld.err_line == 0 ||
-	    (size_t)line < ld.err_line)) {
-		/* inih's own syntax error came first. */
-		ld.err_line = 0;
-		ld.lineno = (size_t)line;
-		(void)load_fail(&ld, MXSPF_ESYNTAX, "not 'name = value', "
-		    "'[section]' or a comment");
-	}
-	free(text);
-	if (ld.err_line != 0) {
-		if (err != NULL && errlen > 0)
-			(void)snprintf(err, errlen, "%s:%zu: %s", path,
-			    ld.err_line, ld.msg);
-		return ld.err;
-	}
-	return 0;
+	(void)mxspf__ini_run(&ld.ini, path, handler, &ld);
+	return mxspf__ini_end(&ld.ini, err, errlen);
 }
