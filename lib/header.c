@@ -48,6 +48,7 @@
 
 #include "mxspf/mxspf.h"
 #include "buf.h"
+#include "header.h"
 #include "internal.h"
 
 #define HDR_FOLD_COL	78	/* RFC 5322 s2.1.1: SHOULD not exceed */
@@ -117,9 +118,7 @@ static void hdr_pair(struct hdr *, const char *, const char *);
 static void hdr_expand(struct hdr *, const char *);
 static void hdr_comment(struct hdr *, enum mxspf_result);
 static bool hdr_is_atext(unsigned char);
-static bool hdr_is_dot_atom(const char *, size_t);
 static bool hdr_is_token_char(unsigned char);
-static bool hdr_is_token(const char *, size_t);
 static bool hdr_is_domain_name(const char *, size_t);
 static bool hdr_is_addr_pvalue(const char *, size_t);
 static bool hdr_is_safe(const char *, size_t);
@@ -313,9 +312,9 @@ hdr_is_atext(unsigned char c)
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
-/* hdr_is_dot_atom - RFC 5322 dot-atom-text: 1*atext *("." 1*atext) */
-static bool
-hdr_is_dot_atom(const char *p, size_t len)
+/* mxspf__hdr_is_dot_atom - RFC 5322 dot-atom-text: 1*atext *("." 1*atext) */
+bool
+mxspf__hdr_is_dot_atom(const char *p, size_t len)
 {
 	size_t i;
 
@@ -339,9 +338,9 @@ hdr_is_token_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
-/* hdr_is_token - p[0..len) is a non-empty RFC 2045 token */
-static bool
-hdr_is_token(const char *p, size_t len)
+/* mxspf__hdr_is_token - p[0..len) is a non-empty RFC 2045 token */
+bool
+mxspf__hdr_is_token(const char *p, size_t len)
 {
 	size_t i;
 
@@ -389,7 +388,7 @@ hdr_is_addr_pvalue(const char *p, size_t len)
 	if (at == NULL)
 		return hdr_is_domain_name(p, len);
 	llen = (size_t)(at - p);
-	if (llen > 0 && !hdr_is_dot_atom(p, llen))
+	if (llen > 0 && !mxspf__hdr_is_dot_atom(p, llen))
 		return false;
 	return hdr_is_domain_name(at + 1, len - llen - 1);
 }
@@ -402,7 +401,7 @@ hdr_put_rfc7208_value(struct hdr *h, const char *s)
 	hdr_clean_str(h, s);
 	if (h->text.err != 0)
 		return;
-	if (hdr_is_dot_atom(mxspf_buf_cstr(&h->text), h->text.len))
+	if (mxspf__hdr_is_dot_atom(mxspf_buf_cstr(&h->text), h->text.len))
 		mxspf_buf_append(&h->word, h->text.p, h->text.len);
 	else
 		hdr_put_quoted(h, mxspf_buf_cstr(&h->text), h->text.len);
@@ -420,7 +419,7 @@ hdr_put_rfc8601_value(struct hdr *h, const char *p, size_t len, bool addr)
 	if (h->text.err != 0)
 		return;
 	t = mxspf_buf_cstr(&h->text);
-	if (hdr_is_token(t, h->text.len) ||
+	if (mxspf__hdr_is_token(t, h->text.len) ||
 	    (addr && hdr_is_addr_pvalue(t, h->text.len)))
 		mxspf_buf_append(&h->word, t, h->text.len);
 	else
@@ -550,7 +549,7 @@ mxspf_header_relay(const struct mxspf_header_info *info, const char *kind,
 		return MXSPF_EINVAL;
 	*out = NULL;
 	if (info == NULL || kind == NULL || domains == NULL ||
-	    !hdr_is_token(kind, strlen(kind)))
+	    !mxspf__hdr_is_token(kind, strlen(kind)))
 		return MXSPF_EINVAL;
 	i2 = *info;
 	i2.verdict = &none;
@@ -598,7 +597,7 @@ mxspf_header_auth_results(const struct mxspf_header_info *info,
 	 * break the field for every reader: accept an RFC 2045 token only. */
 	if (authserv_id == NULL ||
 	    (idlen = strnlen(authserv_id, HDR_TEXT_MAX + 1)) > HDR_TEXT_MAX ||
-	    !hdr_is_token(authserv_id, idlen))
+	    !mxspf__hdr_is_token(authserv_id, idlen))
 		return hdr_end(&h, MXSPF_EINVAL, out);
 	v = info->verdict;
 	mxspf_buf_puts(&h.word, "Authentication-Results: ");

@@ -16,15 +16,13 @@
 
 #include "mxspf/received.h"
 #include "text.h"
+#include "header.h"
 #include "internal.h"
 
 #define TEXT_AUTHSERV_MAX 255	/* lib/received.c's limit of an id */
 #define TEXT_MAX_ADDR 1024	/* an envelope address we look at */
 #define TEXT_CUT "..."
 
-static bool is_atext(unsigned char c);
-static bool is_dot_atom(const char *p, size_t len);
-static bool is_token(const char *p, size_t len);
 static void clean(struct mxspf_buf *out, const char *v);
 static int next_char(const char **p);
 static size_t last_line(const struct mxspf_buf *b);
@@ -180,53 +178,6 @@ text_fold_item(struct mxspf_buf *b, const char *sep, const char *item)
 	}
 }
 
-/* is_atext - RFC 5322 s3.2.3 atext */
-static bool
-is_atext(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-/* is_dot_atom - RFC 5322 dot-atom-text */
-static bool
-is_dot_atom(const char *p, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || p[0] == '.' || p[len - 1] == '.')
-		return false;
-	for (i = 0; i < len; i++) {
-		if (p[i] == '.') {
-			if (p[i - 1] == '.')
-				return false;
-		} else if (!is_atext((unsigned char)p[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* is_token - a non-empty RFC 2045 token */
-static bool
-is_token(const char *p, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c <= 0x20 || c >= 0x7f ||
-		    strchr("()<>@,;:\\\"/[]?=", c) != NULL)
-			return false;
-	}
-	return true;
-}
-
 /* clean - v into out: printable ASCII ('?' for the rest), cut */
 static void
 clean(struct mxspf_buf *out, const char *v)
@@ -254,8 +205,8 @@ text_put_value(struct mxspf_buf *b, const char *v, bool token)
 	mxspf_buf_init(&t, TEXT_VALUE_MAX + sizeof(TEXT_CUT));
 	clean(&t, v);
 	s = mxspf_buf_cstr(&t);
-	if (t.err == 0 && (token ? is_token(s, t.len) :
-	    is_dot_atom(s, t.len))) {
+	if (t.err == 0 && (token ? mxspf__hdr_is_token(s, t.len) :
+	    mxspf__hdr_is_dot_atom(s, t.len))) {
 		mxspf_buf_append(b, s, t.len);
 	} else {
 		mxspf_buf_putc(b, '"');
