@@ -510,6 +510,10 @@ rcpt_log(struct mxspf_rcpt *r)
 			    strlen(res->spf->problem), 100);
 			mxspf_buf_putc(&b, '"');
 		}
+	} else if (res->relay == MXSPF_RELAY_MX) {
+		/* Evaluated for the relay, not for the original client: no
+		 * result is claimed. */
+		mxspf_buf_puts(&b, " spf=not-applied");
 	} else {
 		mxspf_buf_puts(&b, " spf=not-checked");
 	}

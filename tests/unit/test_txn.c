@@ -880,7 +880,7 @@ test_log_line(void **state)
 	r = run(e, t, "alice@receiver.test");
 	assert_string_equal(mxspf_rcpt_result(r)->log, "Q1: "
 	    "client=192.0.2.30 helo=mx.backup2.test sender=<user@sender.test> "
-	    "rcpt=<alice@receiver.test> spf=not-checked relay=mx trust=yes ("
+	    "rcpt=<alice@receiver.test> spf=not-applied relay=mx trust=yes ("
 	    WHY_B2 ") action=DUNNO");
 	mxspf_rcpt_free(r);
 	r = run(e, t, "bob@other.test");
