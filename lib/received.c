@@ -358,7 +358,7 @@ rx_lex(struct rx *rx, size_t off, size_t end, bool top, struct tok *t,
 			break;
 		}
 		if (c == '(') {
-			size_t close;
+			size_t close = 0;
 
 			if ((rc = rx_comment(rx, i, end, &close)) != 0)
 				return rc;
@@ -1177,7 +1177,7 @@ rx_cfws(struct rx *rx, size_t *i, struct tok *c)
 	int rc;
 
 	while (*i < rx->n) {
-		size_t close;
+		size_t close = 0;
 
 		if (rx->s[*i] == ' ' || rx->s[*i] == '\t') {
 			(*i)++;
