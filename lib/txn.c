@@ -70,6 +70,9 @@ struct mxspf_txn {
 	struct mxspf_eval *helo_ev, *mf_ev;
 	const struct mxspf_verdict *verdict;	/* the effective one */
 	struct mxspf_verdict synth;	/* when an identity cannot be checked */
+	struct mxspf_verdict kept;	/* the verdict, once its evaluations
+					 * are freed (strings in keptstr) */
+	char *keptstr[6];
 	enum mxspf_identity identity;
 	struct tcache tc[TXN_MAX_DOMAINS];
 	size_t ntc;
@@ -146,6 +149,8 @@ mxspf_txn_free(struct mxspf_txn *t)
 		return;
 	mxspf_eval_free(t->helo_ev);
 	mxspf_eval_free(t->mf_ev);
+	for (i = 0; i < sizeof(t->keptstr) / sizeof(t->keptstr[0]); i++)
+		free(t->keptstr[i]);
 	for (i = 0; i < t->ntc; i++) {
 		free(t->tc[i].domain);
 		mxspf_trust_free(t->tc[i].t);
@@ -174,6 +179,43 @@ mxspf_txn_set_queue_id(struct mxspf_txn *t, const char *queue_id)
 	free(t->queue_id);
 	t->queue_id = q;
 	return 0;
+}
+
+/* txn_keep_verdict - copy the finished verdict into the transaction and
+ * free its evaluations (their answers and arenas are most of what a
+ * transaction holds; a connection keeps its transaction until the next
+ * message).  On out of memory the evaluations are simply kept. */
+static void
+txn_keep_verdict(struct mxspf_txn *t)
+{
+	const struct mxspf_verdict *v = t->verdict;
+	const char *const src[6] = { v->identity, v->domain, v->mechanism,
+	    v->mech_domain, v->problem, v->explanation };
+	char *dup[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	size_t i;
+
+	if (v == &t->synth || v == &t->kept)
+		return;
+	for (i = 0; i < 6; i++) {
+		if (src[i] != NULL && (dup[i] = mxspf__strdup(src[i])) == NULL) {
+			while (i-- > 0)
+				free(dup[i]);
+			return;
+		}
+	}
+	t->kept = *v;
+	t->kept.identity = dup[0];
+	t->kept.domain = dup[1];
+	t->kept.mechanism = dup[2];
+	t->kept.mech_domain = dup[3];
+	t->kept.problem = dup[4];
+	t->kept.explanation = dup[5];
+	memcpy(t->keptstr, dup, sizeof(dup));
+	t->verdict = &t->kept;
+	mxspf_eval_free(t->helo_ev);
+	mxspf_eval_free(t->mf_ev);
+	t->helo_ev = NULL;
+	t->mf_ev = NULL;
 }
 
 /* txn_eval_new - start an evaluation of one identity */
@@ -448,6 +490,10 @@ mxspf_rcpt_free(struct mxspf_rcpt *r)
 		free(r->own_tc.domain);
 		mxspf_trust_free(r->own_tc.t);
 	}
+	/* Nothing can still answer this recipient's queries: the
+	 * transaction's verdict need not keep its evaluations. */
+	if (r->txn->spf == SPF_DONE && r->txn->verdict != NULL)
+		txn_keep_verdict(r->txn);
 	for (q = r->rqs; q != NULL; q = next) {
 		next = q->next;
 		free(q);
