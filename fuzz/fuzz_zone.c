@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fz_tmpfile.h"
 #include "mxspf/mxspf.h"
 #include "mxspf_limits.h"
 #include "rdata.h"
@@ -40,8 +41,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fz_fail(const char *what);
-static void fz_cleanup(void);
-static void fz_write(const uint8_t *data, size_t size);
 static bool fz_has_second_doc(const uint8_t *data, size_t size);
 static size_t fz_names(const uint8_t *data, size_t size,
     char names[][FZ_NAME_BUF], size_t max);
@@ -53,9 +52,6 @@ static void fz_lookup(const struct mxspf_zone *z, const char *name);
 static void fz_eval(struct mxspf_zone *z, struct mxspf_ctx *ctx,
     const char *domain, int family);
 
-static char fz_path[4096];	/* the temporary file */
-static int fz_fd = -1;
-
 /* fz_fail - report a broken invariant and abort */
 static void
 fz_fail(const char *what)
@@ -64,54 +60,13 @@ fz_fail(const char *what)
 	abort();
 }
 
-/* fz_cleanup - remove the temporary file at exit */
-static void
-fz_cleanup(void)
-{
-	if (fz_fd != -1) {
-		close(fz_fd);
-		unlink(fz_path);
-		fz_fd = -1;
-	}
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("TMPDIR");
-	int n;
-
 	(void)argc;
 	(void)argv;
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	n = snprintf(fz_path, sizeof(fz_path), "%s/fuzz_zone.XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(fz_path))
-		fz_fail("TMPDIR too long");
-	fz_fd = mkstemp(fz_path);
-	if (fz_fd == -1) {
-		perror(fz_path);
-		fz_fail("cannot create the temporary file");
-	}
-	atexit(fz_cleanup);
+	fz_tmp_init("fuzz_zone");
 	return 0;
-}
-
-/* fz_write - make the temporary file hold exactly data */
-static void
-fz_write(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-
-	if (ftruncate(fz_fd, 0) != 0)
-		fz_fail("ftruncate failed");
-	while (off < size) {
-		ssize_t n = pwrite(fz_fd, data + off, size - off, (off_t)off);
-
-		if (n <= 0)
-			fz_fail("pwrite failed");
-		off += (size_t)n;
-	}
 }
 
 /* fz_has_second_doc - whether a "---" line follows the first byte */
@@ -317,16 +272,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i, n;
 	int rc;
 
-	if (fz_fd == -1)
+	if (fz_tmp_fd == -1)
 		fz_fail("no temporary file");
-	fz_write(data, size);
+	fz_tmp_write(data, size);
 	if (mxspf_zone_new(&z) != 0)
 		fz_fail("mxspf_zone_new failed");
 	memset(err, 'x', sizeof(err));
-	rc = mxspf_zone_load_file(z, fz_path, 0, err, sizeof(err));
+	rc = mxspf_zone_load_file(z, fz_tmp_path, 0, err, sizeof(err));
 	fz_check_err(rc, err);
 	if (rc == 0 && fz_has_second_doc(data, size)) {
-		rc = mxspf_zone_load_file(z, fz_path, 1, err, sizeof(err));
+		rc = mxspf_zone_load_file(z, fz_tmp_path, 1, err, sizeof(err));
 		fz_check_err(rc, err);
 	}
 	if (rc != 0) {
