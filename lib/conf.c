@@ -150,6 +150,8 @@ static const struct conf_key key_table[] = {
 	    false },
 	{ S_MXSPFD, "idle_timeout", K_SEC, CO(idle_timeout_s), 1,
 	    CONF_MAX_IDLE_S, false },
+	{ S_MXSPFD, "stats_interval", K_SEC, CO(stats_interval_s), 0,
+	    CONF_MAX_IDLE_S, false },
 	{ S_MXSPFD, "syslog_facility", K_FACILITY, CO(syslog_facility), 0,
 	    0, false },
 	{ S_MXSPFD, "log_stderr", K_BOOL, CO(log_stderr), 0, 0, false },
@@ -239,6 +241,7 @@ mxspf_conf_new(struct mxspf_conf **out)
 	c->max_connections = 1000;
 	c->max_inflight = 10000;
 	c->idle_timeout_s = 300;
+	c->stats_interval_s = 3600;
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		memcpy(host, "localhost", sizeof("localhost"));
 	/* POSIX leaves a truncated name unterminated. */

@@ -250,6 +250,7 @@ conn_parse(struct conn *c)
 				c->in_news = false;
 				break;
 			}
+			c->d->stats.bad_requests++;
 			if (rc == REQ_BAD)
 				conn_log_bad(c, &err);
 			else

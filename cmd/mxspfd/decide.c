@@ -42,6 +42,18 @@ static char *header_line(const char *h, bool *cut);
 static int answer_data(struct job *j);
 static void log_skip(const struct job *j, const char *why, const char *v);
 
+uint64_t
+us_since(const struct timespec *ts)
+{
+	struct timespec now;
+	long long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (long long)(now.tv_sec - ts->tv_sec) * 1000000 +
+	    (now.tv_nsec - ts->tv_nsec) / 1000;
+	return us > 0 ? (uint64_t)us : 0;
+}
+
 long long
 ms_since(const struct timespec *ts)
 {
@@ -99,6 +111,7 @@ decide_txn_free(struct ctxn *ct)
 	if (ct == NULL)
 		return;
 	mxspf_txn_free(ct->txn);
+	gen_unref(ct->gen);
 	free(ct->instance);
 	free(ct->client);
 	free(ct->helo);
@@ -153,11 +166,13 @@ txn_get(struct conn *c, const struct request *rq,
 		info.server_addr = &server;
 	info.queue_id = rq->queue_id;
 	info.now = (int64_t)time(NULL);
-	if ((rc = mxspf_txn_new(&ct->txn, c->d->ctx, c->d->conf, &info)) !=
-	    0) {
+	if ((rc = mxspf_txn_new(&ct->txn, c->d->gen->ctx, c->d->gen->conf,
+	    &info)) != 0) {
 		decide_txn_free(ct);
 		return rc;
 	}
+	ct->gen = c->d->gen;
+	ct->gen->refs++;
 	c->ct = ct;
 	*out = ct;
 	return 0;
@@ -167,8 +182,10 @@ txn_get(struct conn *c, const struct request *rq,
 static void
 rcpt_done(struct job *j, int err)
 {
+	struct stats *st = &j->conn->d->stats;
 	const struct mxspf_rcpt_result *res = NULL;
-	long long ms = ms_since(&j->start);
+	uint64_t us = us_since(&j->start);
+	long long ms = (long long)(us / 1000);
 	const char *action = MXSPFD_BUSY_ACTION;
 
 	if (err == 0 && j->rcpt != NULL) {
@@ -176,6 +193,10 @@ rcpt_done(struct job *j, int err)
 		if (res->action != NULL)
 			action = res->action;
 	}
+	if (res != NULL && res->action != NULL)
+		stats_decision(st, res, us);
+	else
+		st->errors++;
 	if (j->conn->closing) {
 		/* Nobody will read the reply: no decision to log. */
 	} else if (res != NULL && res->action != NULL) {
@@ -252,6 +273,7 @@ start_rcpt(struct job *j)
 		log_msg(LOG_WARNING, "conn %lu: %zu recipients in flight "
 		    "(max_inflight); answering %s", c->id, d->inflight,
 		    MXSPFD_BUSY_ACTION);
+		d->stats.busy++;
 		return job_reply(j, MXSPFD_BUSY_ACTION);
 	}
 	rc = txn_get(c, rq, &client, &ct);
@@ -265,6 +287,7 @@ start_rcpt(struct job *j)
 		log_msg(LOG_ERR, "conn %lu: cannot start a decision: %s; "
 		    "answering %s", c->id, mxspf_strerror(rc),
 		    MXSPFD_BUSY_ACTION);
+		j->conn->d->stats.errors++;
 		return job_reply(j, MXSPFD_BUSY_ACTION);
 	}
 	if (d->zone != NULL) {
@@ -380,6 +403,7 @@ int
 decide_start(struct job *j)
 {
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	stats_request(&j->conn->d->stats, j->req.state);
 	switch (j->req.state) {
 	case REQ_ST_RCPT:
 		return start_rcpt(j);

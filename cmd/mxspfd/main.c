@@ -54,7 +54,16 @@ static const char usage_text[] =
 static int usage(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 static int opts_parse(struct opts *o, int argc, char **argv);
+static int conf_read(const char *path, char *const *listen, size_t nlisten,
+    struct mxspf_conf **out, char *err, size_t errlen);
 static int conf_setup(struct daemon *d, const struct opts *o);
+static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb);
+static bool str_same(const char *a, const char *b);
+static void reload_note(const struct mxspf_conf *o,
+    const struct mxspf_conf *n);
+static void daemon_reload(struct daemon *d);
+static void stats_timer_arm(struct daemon *d);
+static void stats_timer_cb(evutil_socket_t fd, short what, void *arg);
 static bool same_file(int a, int b);
 static int dns_setup(struct daemon *d, const struct opts *o, char *err,
     size_t errlen);
@@ -134,58 +143,226 @@ opts_parse(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* conf_setup - the configuration with -c and -l applied; 0 or an exit
- * code (the error printed) */
+/* conf_read - a configuration from path (NULL: the defaults, or
+ * MXSPFD_DEFAULT_CONF when it exists) with the -l listeners, if any,
+ * replacing the configured ones; 0, or -1 with a message in err */
+static int
+conf_read(const char *path, char *const *listen, size_t nlisten,
+    struct mxspf_conf **out, char *err, size_t errlen)
+{
+	struct mxspf_conf *c;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mxspf_conf_new(&c)) != 0) {
+		(void)snprintf(err, errlen, "%s", mxspf_strerror(rc));
+		return -1;
+	}
+	if (path == NULL && access(MXSPFD_DEFAULT_CONF, F_OK) == 0)
+		path = MXSPFD_DEFAULT_CONF;
+	if (path != NULL && mxspf_conf_load(c, path, err, errlen) != 0)
+		goto fail;
+	if (nlisten > 0) {
+		/* -l replaces the configured listeners. */
+		for (i = 0; i < c->nlisten; i++)
+			free(c->listen[i]);
+		free(c->listen);
+		c->nlisten = 0;
+		if ((c->listen = calloc(nlisten, sizeof(char *))) == NULL)
+			goto nomem;
+		for (i = 0; i < nlisten; i++) {
+			if ((c->listen[i] = strdup(listen[i])) == NULL)
+				goto nomem;
+			c->nlisten++;
+		}
+	}
+	for (i = 0; i < c->nlisten; i++) {
+		if (listen_check(c->listen[i], err, errlen) != 0)
+			goto fail;
+		if (strcmp(c->listen[i], "stdio") == 0 && c->nlisten > 1) {
+			(void)snprintf(err, errlen, "stdio cannot be combined "
+			    "with other listeners");
+			goto fail;
+		}
+	}
+	*out = c;
+	return 0;
+nomem:
+	(void)snprintf(err, errlen, "%s", mxspf_strerror(MXSPF_ENOMEM));
+fail:
+	mxspf_conf_free(c);
+	return -1;
+}
+
+/* conf_setup - the first configuration; 0 or an exit code (the error
+ * printed) */
 static int
 conf_setup(struct daemon *d, const struct opts *o)
 {
 	char err[ERR_MAX];
-	const char *path = o->conf;
 	size_t i;
-	int rc;
 
-	if ((rc = mxspf_conf_new(&d->conf)) != 0) {
-		(void)fprintf(stderr, "mxspfd: %s\n", mxspf_strerror(rc));
+	err[0] = '\0';
+	d->conf_path = o->conf;
+	d->listen_override = o->listen;
+	d->nlisten_override = o->nlisten;
+	d->zone_path = o->zone;
+	if ((d->gen = calloc(1, sizeof(*d->gen))) != NULL)
+		d->gen->refs = 1;
+	if (d->gen == NULL || conf_read(o->conf, o->listen, o->nlisten, &d->gen->conf, err,
+	    sizeof(err)) != 0) {
+		(void)fprintf(stderr, "mxspfd: %s\n", err[0] != '\0' ? err :
+		    mxspf_strerror(MXSPF_ENOMEM));
 		return MXSPFD_EXIT_ERR;
 	}
-	if (path == NULL && access(MXSPFD_DEFAULT_CONF, F_OK) == 0)
-		path = MXSPFD_DEFAULT_CONF;
-	if (path != NULL &&
-	    mxspf_conf_load(d->conf, path, err, sizeof(err)) != 0) {
-		(void)fprintf(stderr, "mxspfd: %s\n", err);
-		return MXSPFD_EXIT_ERR;
-	}
-	if (o->nlisten > 0) {
-		/* -l replaces the configured listeners. */
-		for (i = 0; i < d->conf->nlisten; i++)
-			free(d->conf->listen[i]);
-		free(d->conf->listen);
-		d->conf->listen = calloc(o->nlisten, sizeof(char *));
-		d->conf->nlisten = 0;
-		if (d->conf->listen == NULL)
-			return MXSPFD_EXIT_ERR;
-		for (i = 0; i < o->nlisten; i++) {
-			if ((d->conf->listen[i] = strdup(o->listen[i])) ==
-			    NULL)
-				return MXSPFD_EXIT_ERR;
-			d->conf->nlisten++;
-		}
-	}
-	for (i = 0; i < d->conf->nlisten; i++) {
-		if (listen_check(d->conf->listen[i], err, sizeof(err)) != 0) {
-			(void)fprintf(stderr, "mxspfd: listen: %s\n", err);
-			return MXSPFD_EXIT_ERR;
-		}
-		if (strcmp(d->conf->listen[i], "stdio") == 0 &&
-		    d->conf->nlisten > 1) {
-			(void)fprintf(stderr, "mxspfd: stdio cannot be "
-			    "combined with other listeners\n");
-			return MXSPFD_EXIT_ERR;
-		}
+	d->conf = d->gen->conf;
+	for (i = 0; i < d->conf->nlisten; i++)
 		if (strcmp(d->conf->listen[i], "stdio") == 0)
 			d->stdio = true;
-	}
 	return 0;
+}
+
+void
+gen_unref(struct gen *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	mxspf_ctx_free(g->ctx);
+	mxspf_conf_free(g->conf);
+	free(g);
+}
+
+/* strv_eq - equal string lists */
+static bool
+strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/* str_same - equal strings, NULL equal only to NULL */
+static bool
+str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* reload_note - log the keys a reload cannot change (they were bound at
+ * start-up: sockets, user, resolver, log sink) */
+static void
+reload_note(const struct mxspf_conf *o, const struct mxspf_conf *n)
+{
+	static const char later[] = "changed: takes effect at the next "
+	    "restart";
+
+	if (!strv_eq(o->listen, o->nlisten, n->listen, n->nlisten))
+		log_msg(LOG_WARNING, "reload: listen %s", later);
+	if (!str_same(o->user, n->user) || !str_same(o->group, n->group))
+		log_msg(LOG_WARNING, "reload: user/group %s", later);
+	if (!str_same(o->resolvconf, n->resolvconf) ||
+	    !strv_eq(o->forwarders, o->nforwarders, n->forwarders,
+	    n->nforwarders) || !str_same(o->stub_zone, n->stub_zone) ||
+	    !str_same(o->stub_addr, n->stub_addr) ||
+	    !str_same(o->trust_anchor_file, n->trust_anchor_file))
+		log_msg(LOG_WARNING, "reload: [resolver] %s", later);
+	if (!str_same(o->syslog_facility, n->syslog_facility) ||
+	    o->log_stderr != n->log_stderr)
+		log_msg(LOG_WARNING, "reload: syslog_facility/log_stderr %s",
+		    later);
+}
+
+/* daemon_reload - SIGHUP: read the configuration (and the -Z zone) again.
+ * New transactions use it; those in progress finish under the one they
+ * started with; connections stay open.  A file that does not load keeps
+ * everything as it was, and the log says why. */
+static void
+daemon_reload(struct daemon *d)
+{
+	char err[ERR_MAX];
+	struct gen *g;
+	struct mxspf_zone *zone = NULL;
+	int rc;
+
+	err[0] = '\0';
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		(void)snprintf(err, sizeof(err), "%s",
+		    mxspf_strerror(MXSPF_ENOMEM));
+		goto fail;
+	}
+	g->refs = 1;
+	if (conf_read(d->conf_path, d->listen_override, d->nlisten_override,
+	    &g->conf, err, sizeof(err)) != 0)
+		goto fail;
+	if ((rc = mxspf_ctx_new(&g->ctx, &g->conf->spf)) != 0) {
+		(void)snprintf(err, sizeof(err), "%s", mxspf_strerror(rc));
+		goto fail;
+	}
+	if (d->zone_path != NULL &&
+	    ((rc = mxspf_zone_new(&zone)) != 0 ||
+	    mxspf_zone_load_file(zone, d->zone_path, 0, err,
+	    sizeof(err)) != 0)) {
+		if (err[0] == '\0')
+			(void)snprintf(err, sizeof(err), "%s: %s",
+			    d->zone_path, mxspf_strerror(rc));
+		goto fail;
+	}
+	reload_note(d->conf, g->conf);
+	gen_unref(d->gen);
+	d->gen = g;
+	d->conf = g->conf;
+	d->ctx = g->ctx;
+	if (zone != NULL) {
+		mxspf_zone_free(d->zone);
+		d->zone = zone;
+	}
+	stats_timer_arm(d);
+	d->stats.reloads++;
+	log_msg(LOG_INFO, "configuration reloaded from %s%s%s",
+	    d->conf_path != NULL ? d->conf_path :
+	    access(MXSPFD_DEFAULT_CONF, F_OK) == 0 ? MXSPFD_DEFAULT_CONF :
+	    "the defaults", d->zone_path != NULL ? " and the zone " : "",
+	    d->zone_path != NULL ? d->zone_path : "");
+	return;
+fail:
+	d->stats.reload_failures++;
+	log_msg(LOG_ERR, "reload failed, keeping the running "
+	    "configuration: %s", err);
+	mxspf_zone_free(zone);
+	gen_unref(g);
+}
+
+/* stats_timer_arm - (re)start the periodic statistics line */
+static void
+stats_timer_arm(struct daemon *d)
+{
+	struct timeval tv;
+
+	if (d->stats_timer == NULL)
+		return;
+	(void)event_del(d->stats_timer);
+	if (d->conf->stats_interval_s == 0)
+		return;
+	tv.tv_sec = (time_t)d->conf->stats_interval_s;
+	tv.tv_usec = 0;
+	(void)event_add(d->stats_timer, &tv);
+}
+
+/* stats_timer_cb - time for the periodic statistics line */
+static void
+stats_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	stats_log(&d->stats, "periodic", d->nconns, d->inflight);
 }
 
 /* same_file - whether two descriptors are the same open file */
@@ -271,12 +448,17 @@ loop_setup(struct daemon *d)
 	d->sig_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, signal_cb, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
+	d->sig_usr1 = evsignal_new(d->base, SIGUSR1, signal_cb, d);
 	d->stop_timer = evtimer_new(d->base, stop_timer_cb, d);
+	d->stats_timer = evtimer_new(d->base, stats_timer_cb, d);
 	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
-	    d->stop_timer == NULL || event_add(d->sig_term, NULL) != 0 ||
+	    d->sig_usr1 == NULL || d->stop_timer == NULL ||
+	    d->stats_timer == NULL || event_add(d->sig_term, NULL) != 0 ||
 	    event_add(d->sig_int, NULL) != 0 ||
-	    event_add(d->sig_hup, NULL) != 0)
+	    event_add(d->sig_hup, NULL) != 0 ||
+	    event_add(d->sig_usr1, NULL) != 0)
 		return -1;
+	stats_timer_arm(d);
 	return listen_start(d);
 }
 
@@ -317,7 +499,7 @@ daemon_stop(struct daemon *d)
 }
 
 /* signal_cb - SIGTERM/SIGINT: stop (a second one: at once); SIGHUP:
- * ignored */
+ * reload; SIGUSR1: log the statistics line */
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -325,8 +507,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_msg(LOG_INFO, "SIGHUP ignored: restart mxspfd to read the "
-		    "configuration again");
+		if (!d->stopping)
+			daemon_reload(d);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		stats_log(&d->stats, "SIGUSR1", d->nconns, d->inflight);
 		return;
 	}
 	if (d->stopping) {
@@ -390,10 +576,12 @@ daemon_run(struct daemon *d, const struct opts *o, uid_t uid, gid_t gid,
 		log_msg(LOG_ERR, "cannot create the event loop");
 		return MXSPFD_EXIT_ERR;
 	}
-	if ((rc = mxspf_ctx_new(&d->ctx, &d->conf->spf)) != 0) {
+	stats_init(&d->stats);
+	if ((rc = mxspf_ctx_new(&d->gen->ctx, &d->conf->spf)) != 0) {
 		log_msg(LOG_ERR, "cannot set up: %s", mxspf_strerror(rc));
 		return MXSPFD_EXIT_ERR;
 	}
+	d->ctx = d->gen->ctx;
 	err[0] = '\0';
 	if (o->zone == NULL && dns_setup(d, o, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "cannot set up the resolver: %s", err);
@@ -407,6 +595,7 @@ daemon_run(struct daemon *d, const struct opts *o, uid_t uid, gid_t gid,
 	    MXSPF_VERSION, d->nlisteners, d->zone != NULL ? "zone file" :
 	    "libunbound");
 	(void)event_base_dispatch(d->base);
+	stats_log(&d->stats, "exit", d->nconns, d->inflight);
 	log_msg(LOG_INFO, "mxspfd stopped");
 	return MXSPFD_EXIT_OK;
 }
@@ -430,12 +619,15 @@ daemon_free(struct daemon *d)
 		event_free(d->sig_int);
 	if (d->sig_hup != NULL)
 		event_free(d->sig_hup);
+	if (d->sig_usr1 != NULL)
+		event_free(d->sig_usr1);
+	if (d->stats_timer != NULL)
+		event_free(d->stats_timer);
 	if (d->stop_timer != NULL)
 		event_free(d->stop_timer);
 	mxspf_ub_free(d->ub);
 	mxspf_zone_free(d->zone);
-	mxspf_ctx_free(d->ctx);
-	mxspf_conf_free(d->conf);
+	gen_unref(d->gen);
 	if (d->base != NULL)
 		event_base_free(d->base);
 }

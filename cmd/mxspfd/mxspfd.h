@@ -47,6 +47,32 @@
 struct daemon;
 struct conn;
 
+/* One loaded configuration and the engine context made from it.  A
+ * transaction keeps the generation it started with; SIGHUP makes a new
+ * one, and the old one is freed when its last transaction ends. */
+struct gen {
+	struct mxspf_conf *conf;
+	struct mxspf_ctx *ctx;
+	unsigned refs;		/* the daemon's, plus one per transaction */
+};
+
+#define STATS_RESULTS (MXSPF_PERMERROR + 1)	/* enum mxspf_result */
+#define STATS_LAT_BUCKETS 256
+
+/* The counters of the statistics line (stats.c). */
+struct stats {
+	struct timespec start;
+	uint64_t requests, rcpt, data, other, bad_requests;
+	uint64_t decisions, spf[STATS_RESULTS], spf_unchecked;
+	uint64_t relay_exempt, relay_configured, relay_mx, trust_dnserr;
+	uint64_t dns_failures;
+	uint64_t accept, reject, defer, test_mode_kept;
+	uint64_t busy, errors;		/* our 4xx: too busy / a failure */
+	uint64_t reloads, reload_failures;
+	uint64_t lat[STATS_LAT_BUCKETS];	/* recipient decisions, us */
+	uint64_t lat_max;
+};
+
 /* One listening endpoint. */
 struct listener {
 	struct daemon *d;
@@ -63,6 +89,7 @@ struct listener {
 /* The transaction a connection is in (Postfix "instance"). */
 struct ctxn {
 	struct mxspf_txn *txn;
+	struct gen *gen;	/* the configuration it runs under */
 	char *instance, *client, *helo, *sender;	/* its key */
 	bool header_done;	/* PREPEND given once per message */
 };
@@ -109,8 +136,15 @@ struct conn {
 /* The daemon: one process, one loop. */
 struct daemon {
 	struct event_base *base;
-	struct mxspf_conf *conf;
-	struct mxspf_ctx *ctx;
+	struct gen *gen;		/* the current configuration */
+	struct mxspf_conf *conf;	/* gen->conf */
+	struct mxspf_ctx *ctx;		/* gen->ctx */
+	const char *conf_path;		/* what SIGHUP reads again, or NULL */
+	char *const *listen_override;	/* -l, kept over reloads */
+	size_t nlisten_override;
+	const char *zone_path;		/* -Z, read again at SIGHUP */
+	struct stats stats;
+	struct event *sig_usr1, *stats_timer;
 	struct mxspf_ub *ub;		/* NULL with -Z */
 	struct mxspf_zone *zone;	/* -Z */
 	struct event *ub_ev;
@@ -166,5 +200,26 @@ void decide_txn_free(struct ctxn *ct);
 
 /* ms_since - milliseconds since ts on the monotonic clock */
 long long ms_since(const struct timespec *ts);
+/* us_since - microseconds since ts on the monotonic clock */
+uint64_t us_since(const struct timespec *ts);
+
+/* ---- main.c ---- */
+/* gen_unref - drop a reference to a configuration generation */
+void gen_unref(struct gen *g);
+
+/* ---- stats.c ---- */
+/* stats_init - zero the counters, start the uptime */
+void stats_init(struct stats *s);
+/* stats_request - count a parsed request */
+void stats_request(struct stats *s, enum req_state st);
+/* stats_decision - count a finished recipient decision that took us */
+void stats_decision(struct stats *s, const struct mxspf_rcpt_result *res,
+    uint64_t us);
+/* stats_format - the statistics line into b; 0 or b's error */
+int stats_format(const struct stats *s, const char *why, size_t conns,
+    size_t inflight, struct mxspf_buf *b);
+/* stats_log - log the statistics line; why says what asked for it */
+void stats_log(const struct stats *s, const char *why, size_t conns,
+    size_t inflight);
 
 #endif

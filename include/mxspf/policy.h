@@ -302,6 +302,8 @@ struct mxspf_conf {
 	unsigned max_connections;	/* default 1000 */
 	unsigned max_inflight;		/* evaluations at once; 10000 */
 	unsigned idle_timeout_s;	/* close idle connections; 300 */
+	unsigned stats_interval_s;	/* a stats log line this often; 0:
+					 * only on SIGUSR1 and at exit; 3600 */
 	char *syslog_facility;		/* default "mail"; "none" */
 	bool log_stderr;
 };

@@ -2,7 +2,8 @@
 # tests/proto/run.sh - end-to-end tests of mxspfd (the real binary) and of
 # `mxspf trust`.
 # Usage: run.sh MXSPFD MXSPF PCLIENT SOURCE_DIR [GROUP...]
-#   GROUP: stdio unix malformed concurrency signal config privs trust dns
+#   GROUP: stdio unix malformed concurrency signal reload stats config
+#   privs trust dns
 #   (default: all of them).
 # mxspfd answers from tests/proto/zone.yml (-Z) in every group but dns,
 # which runs it through libunbound against a private nsd serving
@@ -25,7 +26,7 @@ mxspf=$2
 pclient=$3
 src=$4
 shift 4
-groups=${*:-stdio unix malformed concurrency signal config privs trust dns}
+groups=${*:-stdio unix malformed concurrency signal reload stats config privs trust dns}
 dir=$src/tests/proto
 exp=$dir/expected
 zone=$dir/zone.yml
@@ -559,6 +560,117 @@ group_signal() {
 	stop_daemon idle
 }
 
+# wait_log FILE PATTERN - wait up to 5 s for PATTERN in FILE; 0 or 1
+wait_log() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# SIGHUP: one persistent connection sends a forged-sender RCPT every 1.5 s
+# (new transactions); between them the configuration is replaced (test
+# mode: no more 550), then broken (the test mode must stay), then the
+# -Z zone changes (sender.test's record no longer fails the forger).
+group_reload() {
+	write_conf "$tmp/r.conf"
+	cp "$zone" "$tmp/r.yml"
+	start_daemon "$tmp/log" -c "$tmp/r.conf" -Z "$tmp/r.yml" \
+	    -l "unix:$tmp/s" || return
+	for n in 1 2 3 4; do
+		rcpt "r$n" 203.0.113.66 forger.example alice@sender.test \
+		    198.51.100.20 bob@receiver.test
+	done >"$tmp/r.in"
+	"$pclient" talk -d 1500 -t 30 "unix:$tmp/s" "$tmp/r.in" \
+	    >"$tmp/out" 2>&1 &
+	bg_pids=$!
+	sleep 0.7
+	write_conf "$tmp/r.conf" "[policy]" "test_mode = yes"
+	kill -HUP "$daemon_pid"
+	wait_log "$tmp/log" 'configuration reloaded' ||
+	    bad "reload: no 'configuration reloaded' in the log" "$tmp/log"
+	sleep 1.5
+	printf '[policy]\nno_such_key = 1\n' >"$tmp/r.conf"
+	kill -HUP "$daemon_pid"
+	wait_log "$tmp/log" 'reload failed, keeping the running configuration' &&
+	    grep -q 'no_such_key' "$tmp/log" &&
+	    ok "reload: a bad file is refused, with the reason logged" ||
+	    bad "reload: bad file not reported" "$tmp/log"
+	sleep 1.5
+	write_conf "$tmp/r.conf"
+	sed 's/v=spf1 a:mail.sender.test -all/v=spf1 +all/' "$zone" \
+	    >"$tmp/r.yml"
+	kill -HUP "$daemon_pid"
+	wait "$bg_pids"
+	bg_pids=
+	actions=$(grep '^action=' "$tmp/out" | cut -c1-10 | tr '\n' ' ')
+	if [ "$actions" = "action=550 action=DUN action=DUN action=DUN " ] &&
+	    [ "$(tail -n 1 "$tmp/out")" = "[open]" ]; then
+		ok "reload: one connection, 550 then test mode, kept over a bad file, zone reloaded"
+	else
+		bad "reload: actions '$actions'" "$tmp/out"
+	fi
+	spf=$(grep -o ' spf=[a-z-]*' "$tmp/log" | tr -d '\n')
+	if [ "$spf" = " spf=fail spf=fail spf=fail spf=pass" ]; then
+		ok "reload: the new zone applies to the next transaction"
+	else
+		bad "reload: zone not reloaded ($spf)" "$tmp/log"
+	fi
+	grep -q 'reload: listen changed' "$tmp/log" &&
+	    bad "reload: spurious listen warning" "$tmp/log"
+	stop_daemon reload && ok "reload: SIGTERM exits 0 after reloads"
+}
+
+# SIGUSR1 logs the statistics line; its counts follow the requests sent.
+group_stats() {
+	write_conf "$tmp/c.conf"
+	start_daemon "$tmp/log" -c "$tmp/c.conf" -Z "$zone" \
+	    -l "unix:$tmp/s" || return
+	main_input >"$tmp/main.in"
+	"$pclient" talk -t 20 "unix:$tmp/s" "$tmp/main.in" >"$tmp/out" 2>&1
+	kill -USR1 "$daemon_pid"
+	if wait_log "$tmp/log" 'stats (SIGUSR1)'; then
+		line=$(grep 'stats (SIGUSR1)' "$tmp/log")
+		nreq=$(grep -c '^request=' "$tmp/main.in")
+		nrcpt=$(grep -c '^protocol_state=RCPT' "$tmp/main.in")
+		n550=$(grep -c '^action=550' "$tmp/out")
+		nmx=$(grep -c 'relay=mx' "$tmp/log")
+		miss=
+		for kv in "requests=$nreq" "rcpt=$nrcpt" "reject=$n550" \
+		    "trusted_mx=$nmx" latency_p99= spf_pass= dns_failures=; do
+			case " $line" in
+			*" $kv"*) ;;
+			*) miss="$miss $kv" ;;
+			esac
+		done
+		if [ -z "$miss" ] && [ "$nmx" -gt 0 ]; then
+			ok "stats: SIGUSR1 line counts requests, rejects, trust"
+		else
+			bad "stats: missing$miss (nmx=$nmx)" "$tmp/log"
+		fi
+	else
+		bad "stats: no line after SIGUSR1" "$tmp/log"
+	fi
+	stop_daemon stats &&
+	    grep -q 'stats (exit)' "$tmp/log" &&
+	    ok "stats: a final line at exit" ||
+	    bad "stats: no line at exit" "$tmp/log"
+	# stats_interval: a periodic line.
+	write_conf "$tmp/p.conf" "stats_interval = 1"
+	start_daemon "$tmp/log" -c "$tmp/p.conf" -Z "$zone" \
+	    -l "unix:$tmp/s" || return
+	sleep 1.5
+	if grep -q 'stats (periodic)' "$tmp/log"; then
+		ok "stats: stats_interval = 1 logs a periodic line"
+	else
+		bad "stats: no periodic line" "$tmp/log"
+	fi
+	stop_daemon stats2
+}
+
 group_config() {
 	write_conf "$tmp/c.conf"
 	"$mxspfd" -n -c "$tmp/c.conf" -Z "$zone" >"$tmp/out" 2>"$tmp/err"
@@ -818,8 +930,8 @@ group_dns() {
 
 for g in $groups; do
 	case $g in
-	stdio | unix | malformed | concurrency | signal | config | privs | \
-	    trust | dns)
+	stdio | unix | malformed | concurrency | signal | reload | stats | \
+	    config | privs | trust | dns)
 		"group_$g" ;;
 	*)
 		echo "unknown group $g" >&2

@@ -158,6 +158,7 @@ test_defaults(void **state)
 	assert_int_equal(c->max_connections, 1000);
 	assert_int_equal(c->max_inflight, 10000);
 	assert_int_equal(c->idle_timeout_s, 300);
+	assert_int_equal(c->stats_interval_s, 3600);
 	assert_string_equal(c->syslog_facility, "mail");
 	assert_false(c->log_stderr);
 	assert_null(mxspf_conf_domain(c, "example.com"));
@@ -208,6 +209,7 @@ static const char every_key[] =
     "max_connections = 50\n"
     "max_inflight = 70\n"
     "idle_timeout = 2m\n"
+    "stats_interval = 0\n"
     "syslog_facility = LOCAL3\n"
     "log_stderr = true\n";
 
@@ -271,6 +273,7 @@ test_every_key(void **state)
 	assert_int_equal(c->max_connections, 50);
 	assert_int_equal(c->max_inflight, 70);
 	assert_int_equal(c->idle_timeout_s, 120);
+	assert_int_equal(c->stats_interval_s, 0);
 	assert_string_equal(c->syslog_facility, "local3");
 	assert_true(c->log_stderr);
 	mxspf_conf_free(c);
@@ -647,6 +650,7 @@ test_example(void **state)
 	assert_int_equal(ex->max_connections, def->max_connections);
 	assert_int_equal(ex->max_inflight, def->max_inflight);
 	assert_int_equal(ex->idle_timeout_s, def->idle_timeout_s);
+	assert_int_equal(ex->stats_interval_s, def->stats_interval_s);
 	assert_string_equal(ex->syslog_facility, def->syslog_facility);
 	assert_int_equal(ex->log_stderr, def->log_stderr);
 	mxspf_conf_free(def);
