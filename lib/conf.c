@@ -35,6 +35,7 @@
 #include <ini.h>
 
 #include "mxspf/policy.h"
+#include "mxspf/unbound.h"
 #include "buf.h"
 #include "internal.h"
 #include "macro.h"
@@ -139,6 +140,12 @@ static const struct conf_key key_table[] = {
 	{ S_RESOLVER, "forwarders", K_FWDS, 0, 0, 0, true },
 	{ S_RESOLVER, "stub_zone", K_ZONE, CO(stub_zone), 0, 0, false },
 	{ S_RESOLVER, "stub_addr", K_DNSADDR, CO(stub_addr), 0, 0, false },
+	{ S_RESOLVER, "cache_entries", K_SIZE, CO(cache_entries), 0,
+	    10000000, false },
+	{ S_RESOLVER, "cache_memory", K_SIZE, CO(cache_memory), 0,
+	    (unsigned long long)1 << 34, false },
+	{ S_RESOLVER, "cache_max_ttl", K_SEC, CO(cache_max_ttl), 0,
+	    CONF_MAX_IDLE_S, false },
 	{ S_RESOLVER, "trust_anchor_file", K_PATH, CO(trust_anchor_file), 1,
 	    0, false },
 	{ S_MXSPFD, "listen", K_LISTEN, 0, 0, 0, true },
@@ -146,6 +153,8 @@ static const struct conf_key key_table[] = {
 	{ S_MXSPFD, "group", K_USER, CO(group), 0, 0, false },
 	{ S_MXSPFD, "max_connections", K_UINT, CO(max_connections), 1,
 	    1000000, false },
+	{ S_MXSPFD, "concurrency", K_UINT, CO(concurrency), 1, 1000000,
+	    false },
 	{ S_MXSPFD, "max_inflight", K_UINT, CO(max_inflight), 1, 1000000,
 	    false },
 	{ S_MXSPFD, "idle_timeout", K_SEC, CO(idle_timeout_s), 1,
@@ -240,8 +249,12 @@ mxspf_conf_new(struct mxspf_conf **out)
 	mxspf_config_init(&c->spf);
 	c->max_connections = 1000;
 	c->max_inflight = 10000;
+	c->concurrency = 256;
 	c->idle_timeout_s = 300;
 	c->stats_interval_s = 3600;
+	c->cache_entries = MXSPF_UB_CACHE_ENTRIES;
+	c->cache_memory = MXSPF_UB_CACHE_BYTES;
+	c->cache_max_ttl = MXSPF_UB_CACHE_MAX_TTL;
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		memcpy(host, "localhost", sizeof("localhost"));
 	/* POSIX leaves a truncated name unterminated. */

@@ -13,6 +13,11 @@
  * into unbound's text form octet by octet (ub_qname), so no octet of a
  * macro-expanded name can act as zone-file syntax.  Cancelling by id and
  * stopping an evaluation search a list: O(queries) and O(evaluations).
+ * Answers unbound gave are also kept in our own cache (lib/anscache.c,
+ * bounded, for at most their TTL), consulted before a query is sent to
+ * unbound's worker thread: a hit is answered in the caller's thread with
+ * no pipe, no thread switch (a public mxspf_ub_query() is never answered
+ * from inside the call, so it always goes to unbound).
  *
  * Must not: print (unbound's own log is discarded unless the caller's
  * options ask for it); run a caller's callback from inside a call that
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unbound.h>
 
@@ -31,6 +37,7 @@
 #include "mxspf/unbound.h"
 #include "buf.h"
 #include "addr.h"
+#include "anscache.h"
 #include "internal.h"
 #include "mxspf_limits.h"
 
@@ -57,6 +64,8 @@ struct ubrun;
 /* One asynchronous query in flight. */
 struct ubq {
 	struct mxspf_ub *ub;
+	char *name;			/* the question, for the cache */
+	uint16_t type;
 	struct ubq *prev;
 	struct ubq *next;
 	int ubid;			/* unbound's async id */
@@ -83,6 +92,7 @@ struct ubrun {
 
 struct mxspf_ub {
 	struct ub_ctx *ctx;
+	struct anscache *cache;		/* NULL: off */
 	struct ubq *queries;		/* public queries in flight */
 	struct ubrun *runs;		/* evaluations being driven */
 	size_t pending;			/* every query in flight */
@@ -97,6 +107,8 @@ static enum mxspf_dns_status ub_status(int, const struct ub_result *);
 static void ub_answer_fill(struct mxspf_answer *, int,
     const struct ub_result *, const uint8_t ***, size_t **);
 static void ub_answer_release(const uint8_t **, size_t *);
+static int64_t ub_now(void);
+static void ubq_free(struct ubq *);
 static void ubq_link(struct ubq **, struct ubq *);
 static void ubq_unlink(struct ubq **, struct ubq *);
 static int ubq_start(struct mxspf_ub *, const char *, uint16_t,
@@ -126,6 +138,21 @@ void
 mxspf_ub_config_init(struct mxspf_ub_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->cache_entries = MXSPF_UB_CACHE_ENTRIES;
+	cfg->cache_bytes = MXSPF_UB_CACHE_BYTES;
+	cfg->cache_max_ttl = MXSPF_UB_CACHE_MAX_TTL;
+}
+
+/* ub_now - seconds on the monotonic clock, for the answer cache */
+static int64_t
+ub_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 &&
+	    clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec;
 }
 
 /* ub_log_option - does setting this unbound option ask for its log? */
@@ -289,6 +316,15 @@ mxspf_ub_new(struct mxspf_ub **out, const struct mxspf_ub_config *cfg,
 		free(ub);
 		return r == UB_NOMEM ? MXSPF_ENOMEM : MXSPF_EDNS;
 	}
+	if (cfg->cache_entries > 0 && cfg->cache_bytes > 0 &&
+	    cfg->cache_max_ttl > 0 &&
+	    (ub->cache = anscache_new(cfg->cache_entries, cfg->cache_bytes,
+	    cfg->cache_max_ttl)) == NULL) {
+		ub_seterr(err, errlen, "answer cache", NULL, UB_NOMEM);
+		ub_ctx_delete(ub->ctx);
+		free(ub);
+		return MXSPF_ENOMEM;
+	}
 	*out = ub;
 	return 0;
 }
@@ -305,16 +341,17 @@ mxspf_ub_free(struct mxspf_ub *ub)
 	ub_ctx_delete(ub->ctx);
 	while ((q = ub->queries) != NULL) {
 		ub->queries = q->next;
-		free(q);
+		ubq_free(q);
 	}
 	while ((run = ub->runs) != NULL) {
 		ub->runs = run->next;
 		while ((q = run->queries) != NULL) {
 			run->queries = q->next;
-			free(q);
+			ubq_free(q);
 		}
 		free(run);
 	}
+	anscache_free(ub->cache);
 	free(ub);
 }
 
@@ -434,8 +471,13 @@ mxspf_ub_resolve(void *arg, struct mxspf_eval *ev,
 	struct mxspf_buf name;
 	const uint8_t **rd;
 	size_t *len;
+	int64_t now = ub_now();
 	int r;
 
+	if (anscache_get(ub->cache, q->name, q->type, now, &ans)) {
+		(void)mxspf_eval_answer(ev, q->id, &ans);
+		return;
+	}
 	mxspf_buf_init(&name, UB_MAX_QNAME);
 	if (ub_qname(q->name, &name) != 0)
 		r = UB_SYNTAX;
@@ -444,9 +486,19 @@ mxspf_ub_resolve(void *arg, struct mxspf_eval *ev,
 		    UB_CLASS_IN, &res);
 	mxspf_buf_free(&name);
 	ub_answer_fill(&ans, r, res, &rd, &len);
+	if (r == 0)
+		anscache_put(ub->cache, q->name, q->type, now, &ans);
 	(void)mxspf_eval_answer(ev, q->id, &ans);
 	ub_answer_release(rd, len);
 	ub_resolve_free(res);
+}
+
+/* ubq_free - free a query record */
+static void
+ubq_free(struct ubq *q)
+{
+	free(q->name);
+	free(q);
 }
 
 /* ubq_link - put q at the head of list */
@@ -488,12 +540,20 @@ ubq_start(struct mxspf_ub *ub, const char *name, uint16_t type,
 		mxspf_buf_free(&qname);
 		return r;
 	}
+	if (ub->cache != NULL && (q->name = strdup(name)) == NULL) {
+		mxspf_buf_free(&qname);
+		return MXSPF_ENOMEM;
+	}
+	q->type = type;
 	q->ub = ub;
 	r = ub_resolve_async(ub->ctx, mxspf_buf_cstr(&qname), type,
 	    UB_CLASS_IN, q, ubq_callback, &q->ubid);
 	mxspf_buf_free(&qname);
-	if (r != 0)
+	if (r != 0) {
+		free(q->name);
+		q->name = NULL;
 		return r == UB_NOMEM ? MXSPF_ENOMEM : MXSPF_EDNS;
+	}
 	if (q->run != NULL) {
 		ubq_link(&q->run->queries, q);
 		q->run->nqueries++;
@@ -517,7 +577,7 @@ ubq_cancel_all(struct mxspf_ub *ub, struct ubq **list)
 		if (q->run != NULL)
 			q->run->nqueries--;
 		ub->pending--;
-		free(q);
+		ubq_free(q);
 	}
 }
 
@@ -558,7 +618,7 @@ mxspf_ub_cancel(struct mxspf_ub *ub, int id)
 			(void)ub_cancel(ub->ctx, q->ubid);
 			ubq_unlink(&ub->queries, q);
 			ub->pending--;
-			free(q);
+			ubq_free(q);
 			return;
 		}
 	}
@@ -579,6 +639,8 @@ ubq_callback(void *mydata, int err, struct ub_result *res)
 	void *arg;
 
 	ub_answer_fill(&ans, err, res, &rd, &len);
+	if (err == 0 && q->name != NULL)
+		anscache_put(ub->cache, q->name, q->type, ub_now(), &ans);
 	run = q->run;
 	if (run != NULL) {
 		ubq_unlink(&run->queries, q);
@@ -589,7 +651,7 @@ ubq_callback(void *mydata, int err, struct ub_result *res)
 	cb = q->cb;
 	arg = q->arg;
 	qid = q->qid;
-	free(q);
+	ubq_free(q);
 	/* Nothing below touches q, and nothing after the callbacks touches
 	 * ub or run: they may free what they like. */
 	if (run != NULL)
@@ -643,10 +705,22 @@ ubrun_issue(struct ubrun *run)
 		.status = MXSPF_DNS_SERVFAIL
 	};
 	const struct mxspf_query *mq;
+	struct mxspf_answer hit;
 	struct ubq *q;
+	int64_t now = run->ub->cache != NULL ? ub_now() : 0;
 	int answered = 0, r;
 
 	while ((mq = run->ops->next_query(run->obj)) != NULL) {
+		if (anscache_get(run->ub->cache, mq->name, mq->type, now,
+		    &hit)) {
+			/* The entry stays valid: nothing is inserted before
+			 * the machine has copied what it keeps. */
+			if (run->ops->answer(run->obj, mq->id, &hit) ==
+			    MXSPF_ENOMEM)
+				return MXSPF_ENOMEM;
+			answered = 1;
+			continue;
+		}
 		r = MXSPF_ELIMIT;
 		q = NULL;
 		if (run->nqueries < MXSPF_MAX_QUERIES &&

@@ -188,16 +188,15 @@ mxspf_trust_new(struct mxspf_trust **out, const struct mxspf_trust_config *cfg,
 		t->server = *req->server_addr;
 	}
 	t->domain = mxspf__strdup(req->domain);
-	t->qs = mxspf__calloc(1 + 2 * t->max_hosts, sizeof(*t->qs));
-	t->th = mxspf__calloc(t->max_hosts, sizeof(*t->th));
-	t->hosts = mxspf__calloc(t->max_hosts, sizeof(*t->hosts));
+	/* The MX query; the arrays grow with the hosts found (a
+	 * transaction keeps its lookups: they stay small). */
+	t->qs = mxspf__calloc(1, sizeof(*t->qs));
 	if (cfg->n_own_addrs > 0)
 		t->own_addrs = mxspf__calloc(cfg->n_own_addrs,
 		    sizeof(*t->own_addrs));
 	if (cfg->n_own_names > 0)
 		t->own_names = mxspf__calloc(cfg->n_own_names, sizeof(char *));
-	if (t->domain == NULL || t->qs == NULL || t->th == NULL ||
-	    t->hosts == NULL || (cfg->n_own_addrs > 0 &&
+	if (t->domain == NULL || t->qs == NULL || (cfg->n_own_addrs > 0 &&
 	    t->own_addrs == NULL) || (cfg->n_own_names > 0 &&
 	    t->own_names == NULL)) {
 		mxspf_trust_free(t);
@@ -235,8 +234,19 @@ mxspf_trust_new(struct mxspf_trust **out, const struct mxspf_trust_config *cfg,
 static int
 host_add(struct mxspf_trust *t, const char *name, uint16_t pref)
 {
-	struct thost *h = &t->th[t->nhosts];
+	struct mxspf_trust_host *nh;
+	struct thost *h, *nt;
+	size_t n = t->nhosts + 1;
 
+	if ((nt = mxspf__realloc(t->th, n * sizeof(*nt))) == NULL)
+		return MXSPF_ENOMEM;
+	t->th = nt;
+	if ((nh = mxspf__realloc(t->hosts, n * sizeof(*nh))) == NULL)
+		return MXSPF_ENOMEM;
+	t->hosts = nh;
+	h = &t->th[t->nhosts];
+	memset(h, 0, sizeof(*h));
+	memset(&t->hosts[t->nhosts], 0, sizeof(t->hosts[0]));
 	h->name = mxspf__strdup(name);
 	if (h->name == NULL)
 		return MXSPF_ENOMEM;
@@ -311,9 +321,16 @@ take_mx(struct mxspf_trust *t, const struct mxspf_answer *a)
 static void
 ask_hosts(struct mxspf_trust *t)
 {
+	struct tquery *nq;
 	size_t i;
 
 	t->hosts_asked = true;
+	if ((nq = mxspf__realloc(t->qs, (1 + 2 * t->nhosts) *
+	    sizeof(*nq))) == NULL) {
+		t->err = MXSPF_ENOMEM;
+		return;
+	}
+	t->qs = nq;
 	for (i = 0; i < t->nhosts; i++) {
 		(void)add_query(t, t->th[i].name, MXSPF_RR_A, i);
 		(void)add_query(t, t->th[i].name, MXSPF_RR_AAAA, i);
@@ -466,7 +483,7 @@ mxspf_trust_step(struct mxspf_trust *t)
 			return MXSPF_STEP_QUERY;
 	if (!t->hosts_asked && t->nhosts > 0) {
 		ask_hosts(t);
-		return MXSPF_STEP_QUERY;
+		return t->err != 0 ? t->err : MXSPF_STEP_QUERY;
 	}
 	judge(t);
 	return t->err != 0 ? t->err : MXSPF_STEP_DONE;
@@ -623,7 +640,7 @@ mxspf_trust_free(struct mxspf_trust *t)
 	if (t == NULL)
 		return;
 	if (t->th != NULL) {
-		for (i = 0; i < t->max_hosts; i++) {
+		for (i = 0; i < t->nhosts; i++) {
 			free(t->th[i].name);
 			free(t->th[i].addrs);
 		}

@@ -44,6 +44,7 @@ enum spf_state { SPF_IDLE, SPF_HELO, SPF_MAILFROM, SPF_DONE };
 
 /* A cached trust lookup for one recipient domain. */
 struct tcache {
+	struct tcache *next;	/* the transaction's list */
 	char *domain;
 	struct mxspf_trust *t;
 	bool done;
@@ -74,7 +75,8 @@ struct mxspf_txn {
 					 * are freed (strings in keptstr) */
 	char *keptstr[6];
 	enum mxspf_identity identity;
-	struct tcache tc[TXN_MAX_DOMAINS];
+	struct tcache *tc;	/* allocated one by one (a finished
+				 * recipient keeps pointing at its own) */
 	size_t ntc;
 	struct summary *sum;
 	size_t nsum;
@@ -143,6 +145,7 @@ mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
 void
 mxspf_txn_free(struct mxspf_txn *t)
 {
+	struct tcache *c;
 	size_t i;
 
 	if (t == NULL)
@@ -151,9 +154,11 @@ mxspf_txn_free(struct mxspf_txn *t)
 	mxspf_eval_free(t->mf_ev);
 	for (i = 0; i < sizeof(t->keptstr) / sizeof(t->keptstr[0]); i++)
 		free(t->keptstr[i]);
-	for (i = 0; i < t->ntc; i++) {
-		free(t->tc[i].domain);
-		mxspf_trust_free(t->tc[i].t);
+	while ((c = t->tc) != NULL) {
+		t->tc = c->next;
+		free(c->domain);
+		mxspf_trust_free(c->t);
+		free(c);
 	}
 	for (i = 0; i < t->nsum; i++) {
 		free(t->sum[i].domain);
@@ -325,12 +330,11 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 	struct mxspf_trust_config cfg;
 	struct mxspf_trust_request req;
 	struct tcache *c;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < t->ntc; i++) {
-		if (strcmp(t->tc[i].domain, domain) == 0) {
-			*out = &t->tc[i];
+	for (c = t->tc; c != NULL; c = c->next) {
+		if (strcmp(c->domain, domain) == 0) {
+			*out = c;
 			return 0;
 		}
 	}
@@ -345,18 +349,25 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 	req.domain = domain;
 	req.client = t->client;
 	req.server_addr = t->have_server ? &t->server : NULL;
-	c = t->ntc < TXN_MAX_DOMAINS ? &t->tc[t->ntc] : spare;
-	memset(c, 0, sizeof(*c));
-	if ((c->domain = mxspf__strdup(domain)) == NULL)
+	c = t->ntc < TXN_MAX_DOMAINS ? mxspf__calloc(1, sizeof(*c)) : spare;
+	if (c == NULL)
 		return MXSPF_ENOMEM;
-	if ((rc = mxspf_trust_new(&c->t, &cfg, &req)) != 0) {
+	memset(c, 0, sizeof(*c));
+	if ((c->domain = mxspf__strdup(domain)) == NULL ||
+	    (rc = mxspf_trust_new(&c->t, &cfg, &req)) != 0) {
+		rc = c->domain == NULL ? MXSPF_ENOMEM : rc;
 		free(c->domain);
-		c->domain = NULL;
-		c->t = NULL;
+		if (c != spare)
+			free(c);
+		else
+			memset(c, 0, sizeof(*c));
 		return rc;
 	}
-	if (c != spare)
+	if (c != spare) {
+		c->next = t->tc;
+		t->tc = c;
 		t->ntc++;
+	}
 	*out = c;
 	return 0;
 }

@@ -91,6 +91,9 @@ ub_config_new(const struct mxspf_conf *c, struct mxspf_ub **ub, char *err,
 	uc.stub_zone = c->stub_zone;
 	uc.stub_addr = c->stub_addr;
 	uc.trust_anchor_file = c->trust_anchor_file;
+	uc.cache_entries = c->cache_entries;
+	uc.cache_bytes = c->cache_memory;
+	uc.cache_max_ttl = c->cache_max_ttl;
 	err[0] = '\0';
 	if ((rc = mxspf_ub_new(ub, &uc, err, errlen)) != 0) {
 		if (err[0] == '\0')

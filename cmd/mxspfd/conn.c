@@ -204,7 +204,9 @@ static void
 conn_consume(struct conn *c, size_t n)
 {
 	if (n >= c->in.len) {
-		mxspf_buf_reset(&c->in);
+		/* Idle connections hold no buffer (10,000 of them would
+		 * otherwise keep megabytes). */
+		mxspf_buf_free(&c->in);
 		return;
 	}
 	memmove(c->in.p, c->in.p + n, c->in.len - n);
@@ -394,7 +396,7 @@ conn_flush(struct conn *c)
 	}
 	if (c->closing)
 		return;
-	mxspf_buf_reset(&c->out);
+	mxspf_buf_free(&c->out);
 	c->out_off = 0;
 	(void)event_del(c->wev);
 }

@@ -35,6 +35,10 @@ static bool str_eq(const char *a, const char *b);
 static int txn_get(struct conn *c, const struct request *rq,
     const struct mxspf_addr *client, struct ctxn **out);
 static void rcpt_done(struct job *j, int err);
+static void job_ended(struct job *j, int err);
+static void wait_unlink(struct job *j);
+static void drive(struct job *j);
+static void run_waiting(struct daemon *d);
 static void drive_done(void *arg, void *obj, int err);
 static void deadline_cb(evutil_socket_t fd, short what, void *arg);
 static int start_rcpt(struct job *j);
@@ -212,20 +216,98 @@ rcpt_done(struct job *j, int err)
 	j->rcpt = NULL;
 }
 
+/* job_ended - a recipient that was in flight (driven or waiting) is
+ * decided: count it out, reply; then let a waiting one run */
+static void
+job_ended(struct job *j, int err)
+{
+	struct daemon *d = j->conn->d;
+
+	d->inflight--;
+	j->running = false;
+	if (d->inflight == 0)
+		daemon_quiet(d);
+	if (j->conn->deadline != NULL)
+		(void)event_del(j->conn->deadline);
+	rcpt_done(j, err);
+	conn_job_done(j);
+	run_waiting(d);
+}
+
 /* drive_done - mxspf_ub_drive's callback: a recipient machine ended */
 static void
 drive_done(void *arg, void *obj, int err)
 {
 	struct job *j = arg;
-	struct daemon *d = j->conn->d;
 
 	(void)obj;
-	d->inflight--;
-	j->running = false;
-	if (j->conn->deadline != NULL)
-		(void)event_del(j->conn->deadline);
-	rcpt_done(j, err);
-	conn_job_done(j);
+	j->conn->d->running--;
+	job_ended(j, err);
+}
+
+/* wait_unlink - take j off the daemon's queue of waiting recipients */
+static void
+wait_unlink(struct job *j)
+{
+	struct daemon *d = j->conn->d;
+	struct job **p = &d->wait_head;
+
+	while (*p != NULL && *p != j)
+		p = &(*p)->wait_next;
+	if (*p == NULL)
+		return;
+	*p = j->wait_next;
+	if (d->wait_tail == j) {
+		/* The new tail is the one before j, if any. */
+		struct job *t = d->wait_head;
+
+		while (t != NULL && t->wait_next != NULL)
+			t = t->wait_next;
+		d->wait_tail = t;
+	}
+	j->wait_next = NULL;
+	j->waiting = false;
+	d->nwaiting--;
+}
+
+/* drive - hand j's recipient to libunbound; the end comes through
+ * drive_done, maybe inside this call (every answer in the cache) */
+static void
+drive(struct job *j)
+{
+	struct daemon *d = j->conn->d;
+	int rc;
+
+	d->running++;
+	rc = mxspf_ub_drive(d->ub, &mxspf_rcpt_ops, j->rcpt, drive_done, j);
+	if (rc != 0) {
+		d->running--;
+		job_ended(j, rc);
+	}
+}
+
+/* run_waiting - start waiting recipients, oldest first, while fewer than
+ * concurrency run.  Not re-entered: a recipient that ends inside drive()
+ * comes back here, and the outer loop goes on. */
+static void
+run_waiting(struct daemon *d)
+{
+	struct job *j;
+
+	if (d->starting)
+		return;
+	d->starting = true;
+	while (d->running < d->conf->concurrency &&
+	    (j = d->wait_head) != NULL) {
+		d->wait_head = j->wait_next;
+		if (d->wait_head == NULL)
+			d->wait_tail = NULL;
+		j->wait_next = NULL;
+		j->waiting = false;
+		d->nwaiting--;
+		drive(j);
+	}
+	d->starting = false;
 }
 
 /* deadline_cb - the running recipient of a connection ran out of time:
@@ -240,10 +322,16 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (j == NULL || !j->running || j->rcpt == NULL)
 		return;
-	log_msg(LOG_DEBUG, "conn %lu: deadline of %ums passed", c->id,
-	    c->d->conf->deadline_ms);
+	log_msg(LOG_DEBUG, "conn %lu: deadline of %ums passed%s", c->id,
+	    c->d->conf->deadline_ms, j->waiting ? " while waiting" : "");
 	c->depth++;
-	mxspf_ub_drive_stop(c->d->ub, j->rcpt);	/* calls drive_done */
+	if (j->waiting) {
+		wait_unlink(j);
+		mxspf_rcpt_abort(j->rcpt);
+		job_ended(j, 0);
+	} else {
+		mxspf_ub_drive_stop(c->d->ub, j->rcpt);	/* drive_done */
+	}
 	c->depth--;
 	conn_reap(c);
 }
@@ -303,16 +391,24 @@ start_rcpt(struct job *j)
 	tv.tv_sec = (time_t)(d->conf->deadline_ms / 1000);
 	tv.tv_usec = (suseconds_t)(d->conf->deadline_ms % 1000) * 1000;
 	(void)event_add(c->deadline, &tv);
-	d->inflight++;
+	if (++d->inflight > d->peak_inflight)
+		d->peak_inflight = d->inflight;
 	j->running = true;
-	/* drive_done may run inside this call (nothing to ask). */
-	rc = mxspf_ub_drive(d->ub, &mxspf_rcpt_ops, j->rcpt, drive_done, j);
-	if (rc != 0) {
-		d->inflight--;
-		j->running = false;
-		(void)event_del(c->deadline);
-		rcpt_done(j, rc);
+	if (d->running >= d->conf->concurrency || d->wait_head != NULL) {
+		/* Wait in line (the deadline runs): a burst of thousands
+		 * of cold-cache recipients would otherwise hold the memory
+		 * of thousands of evaluations at once. */
+		j->waiting = true;
+		if (d->wait_tail != NULL)
+			d->wait_tail->wait_next = j;
+		else
+			d->wait_head = j;
+		d->wait_tail = j;
+		d->nwaiting++;
+		run_waiting(d);
+		return 0;
 	}
+	drive(j);
 	return 0;
 }
 
@@ -419,7 +515,12 @@ decide_start(struct job *j)
 void
 decide_cancel(struct job *j)
 {
-	if (j->running && j->rcpt != NULL)
+	if (j->running && j->waiting) {
+		/* Never driven: nothing to stop, no reply wanted. */
+		wait_unlink(j);
+		j->conn->d->inflight--;
+	} else if (j->running && j->rcpt != NULL) {
 		mxspf_ub_drive_stop(j->conn->d->ub, j->rcpt);
+	}
 	j->running = false;
 }

@@ -15,6 +15,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ static void reload_note(const struct mxspf_conf *o,
 static void daemon_reload(struct daemon *d);
 static void stats_timer_arm(struct daemon *d);
 static void stats_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void trim_timer_cb(evutil_socket_t fd, short what, void *arg);
 static bool same_file(int a, int b);
 static int dns_setup(struct daemon *d, const struct opts *o, char *err,
     size_t errlen);
@@ -270,7 +272,10 @@ reload_note(const struct mxspf_conf *o, const struct mxspf_conf *n)
 	    !strv_eq(o->forwarders, o->nforwarders, n->forwarders,
 	    n->nforwarders) || !str_same(o->stub_zone, n->stub_zone) ||
 	    !str_same(o->stub_addr, n->stub_addr) ||
-	    !str_same(o->trust_anchor_file, n->trust_anchor_file))
+	    !str_same(o->trust_anchor_file, n->trust_anchor_file) ||
+	    o->cache_entries != n->cache_entries ||
+	    o->cache_memory != n->cache_memory ||
+	    o->cache_max_ttl != n->cache_max_ttl)
 		log_msg(LOG_WARNING, "reload: [resolver] %s", later);
 	if (!str_same(o->syslog_facility, n->syslog_facility) ||
 	    o->log_stderr != n->log_stderr)
@@ -338,6 +343,39 @@ fail:
 	gen_unref(g);
 }
 
+void
+daemon_quiet(struct daemon *d)
+{
+	struct timeval tv = { MXSPFD_TRIM_DELAY_S, 0 };
+
+	if (d->peak_inflight < MXSPFD_TRIM_PEAK || d->trim_timer == NULL ||
+	    evtimer_pending(d->trim_timer, NULL))
+		return;
+	(void)evtimer_add(d->trim_timer, &tv);
+}
+
+/* trim_timer_cb - quiet since a burst: a burst of thousands of
+ * evaluations (and unbound's work for them) leaves the heap large and
+ * holed after it is all freed, since live objects (connections) sit
+ * between the free blocks; malloc_trim returns those pages */
+static void
+trim_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = { MXSPFD_TRIM_DELAY_S, 0 };
+
+	(void)fd;
+	(void)what;
+	if (d->inflight > 0) {
+		(void)evtimer_add(d->trim_timer, &tv);
+		return;
+	}
+	d->peak_inflight = 0;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
 /* stats_timer_arm - (re)start the periodic statistics line */
 static void
 stats_timer_arm(struct daemon *d)
@@ -402,6 +440,9 @@ dns_setup(struct daemon *d, const struct opts *o, char *err, size_t errlen)
 	uc.stub_zone = c->stub_zone;
 	uc.stub_addr = c->stub_addr;
 	uc.trust_anchor_file = c->trust_anchor_file;
+	uc.cache_entries = c->cache_entries;
+	uc.cache_bytes = c->cache_memory;
+	uc.cache_max_ttl = c->cache_max_ttl;
 	if ((rc = mxspf_ub_new(&d->ub, &uc, err, errlen)) != 0) {
 		if (err[0] == '\0')
 			(void)snprintf(err, errlen, "%s", mxspf_strerror(rc));
@@ -451,9 +492,11 @@ loop_setup(struct daemon *d)
 	d->sig_usr1 = evsignal_new(d->base, SIGUSR1, signal_cb, d);
 	d->stop_timer = evtimer_new(d->base, stop_timer_cb, d);
 	d->stats_timer = evtimer_new(d->base, stats_timer_cb, d);
+	d->trim_timer = evtimer_new(d->base, trim_timer_cb, d);
 	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
 	    d->sig_usr1 == NULL || d->stop_timer == NULL ||
-	    d->stats_timer == NULL || event_add(d->sig_term, NULL) != 0 ||
+	    d->stats_timer == NULL || d->trim_timer == NULL ||
+	    event_add(d->sig_term, NULL) != 0 ||
 	    event_add(d->sig_int, NULL) != 0 ||
 	    event_add(d->sig_hup, NULL) != 0 ||
 	    event_add(d->sig_usr1, NULL) != 0)
@@ -623,6 +666,8 @@ daemon_free(struct daemon *d)
 		event_free(d->sig_usr1);
 	if (d->stats_timer != NULL)
 		event_free(d->stats_timer);
+	if (d->trim_timer != NULL)
+		event_free(d->trim_timer);
 	if (d->stop_timer != NULL)
 		event_free(d->stop_timer);
 	mxspf_ub_free(d->ub);

@@ -37,6 +37,9 @@
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
 #define MXSPFD_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
 #define MXSPFD_BACKLOG 1024
+#define MXSPFD_TRIM_PEAK 100		/* recipients in flight at once after
+					 * which the heap is trimmed, once */
+#define MXSPFD_TRIM_DELAY_S 1		/* ... quiet for this long */
 #define MXSPFD_BUSY_ACTION "DEFER_IF_PERMIT Service temporarily unavailable"
 
 /* Exit codes. */
@@ -101,7 +104,10 @@ struct job {
 	struct request req;
 	struct mxspf_rcpt *rcpt;	/* RCPT: its decision, while running */
 	struct timespec start;
-	bool running;		/* driven by libunbound */
+	bool running;		/* in flight: driven by libunbound, or
+				 * waiting for its turn (waiting) */
+	bool waiting;
+	struct job *wait_next;	/* the daemon's queue of waiting ones */
 	bool done;		/* reply is set */
 	char *reply;		/* the action, without "action=" */
 };
@@ -154,7 +160,14 @@ struct daemon {
 	struct conn *conns;
 	size_t nconns;
 	unsigned long next_id;
-	size_t inflight;		/* recipients being resolved */
+	size_t inflight;		/* recipients being resolved or
+					 * waiting to be */
+	size_t running;			/* driven now (<= concurrency) */
+	struct job *wait_head, *wait_tail;	/* waiting, oldest first */
+	size_t nwaiting;
+	bool starting;			/* inside run_waiting */
+	size_t peak_inflight;		/* the most since the last trim */
+	struct event *trim_timer;
 	bool stopping;
 	bool stdio;
 	bool verbose;
@@ -206,6 +219,9 @@ uint64_t us_since(const struct timespec *ts);
 /* ---- main.c ---- */
 /* gen_unref - drop a reference to a configuration generation */
 void gen_unref(struct gen *g);
+/* daemon_quiet - no recipient is in flight: after a burst, give the
+ * memory it used back to the system once things stay quiet */
+void daemon_quiet(struct daemon *d);
 
 /* ---- stats.c ---- */
 /* stats_init - zero the counters, start the uptime */

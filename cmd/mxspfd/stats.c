@@ -167,7 +167,7 @@ stats_format(const struct stats *s, const char *why, size_t conns,
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	mxspf_buf_appendf(b, "stats (%s): uptime=%llds connections=%zu "
-	    "inflight=%zu requests=%llu rcpt=%llu data=%llu other=%llu "
+	    "in_flight=%zu requests=%llu rcpt=%llu data=%llu other=%llu "
 	    "bad_requests=%llu", why,
 	    (long long)(now.tv_sec - s->start.tv_sec), conns, inflight,
 	    (unsigned long long)s->requests, (unsigned long long)s->rcpt,

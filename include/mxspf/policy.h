@@ -293,6 +293,9 @@ struct mxspf_conf {
 	size_t nforwarders;
 	char *stub_zone, *stub_addr;
 	char *trust_anchor_file;
+	size_t cache_entries;		/* mxspf_ub_config's answer cache */
+	size_t cache_memory;		/* (MXSPF_UB_CACHE_* by default) */
+	unsigned cache_max_ttl;
 	/* [mxspfd] */
 	char **listen;			/* "unix:PATH", "inet:HOST:PORT",
 					 * "stdio"; default
@@ -300,7 +303,10 @@ struct mxspf_conf {
 	size_t nlisten;
 	char *user, *group;		/* drop to these after binding */
 	unsigned max_connections;	/* default 1000 */
-	unsigned max_inflight;		/* evaluations at once; 10000 */
+	unsigned max_inflight;		/* recipients resolving or waiting
+					 * to; more are deferred; 10000 */
+	unsigned concurrency;		/* recipients resolving at once; the
+					 * others wait in line; 256 */
 	unsigned idle_timeout_s;	/* close idle connections; 300 */
 	unsigned stats_interval_s;	/* a stats log line this often; 0:
 					 * only on SIGUSR1 and at exit; 3600 */

@@ -35,9 +35,21 @@ struct mxspf_ub_config {
 	const char *trust_anchor_file;	/* DNSSEC; NULL: no validation */
 	const char *const *options;	/* extra "name:" "value" pairs for
 					 * ub_ctx_set_option, NULL-ended */
+	/* mxspf's own answer cache, in front of unbound's worker thread
+	 * (unbound keeps its cache too): answers are kept for at most
+	 * their TTL and cache_max_ttl seconds; the least recently used go
+	 * first.  Any of the three 0: no cache of our own. */
+	size_t cache_entries;
+	size_t cache_bytes;
+	uint32_t cache_max_ttl;
 };
 
-/** Zero cfg (resolv.conf, no DNSSEC). */
+#define MXSPF_UB_CACHE_ENTRIES 100000
+#define MXSPF_UB_CACHE_BYTES (16u * 1024 * 1024)
+#define MXSPF_UB_CACHE_MAX_TTL 3600
+
+/** Zero cfg (resolv.conf, no DNSSEC), with the answer cache at its
+ * defaults (MXSPF_UB_CACHE_*). */
 void mxspf_ub_config_init(struct mxspf_ub_config *cfg);
 
 struct mxspf_ub;

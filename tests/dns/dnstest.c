@@ -41,6 +41,12 @@ dt_now(void)
 struct mxspf_ub *
 dt_ub_new(enum dt_setup setup)
 {
+	return dt_ub_new_cache(setup, true);
+}
+
+struct mxspf_ub *
+dt_ub_new_cache(enum dt_setup setup, bool cache)
+{
 	/* Unbound blocks these reverse zones (RFC 5737, RFC 3849) by
 	 * default; the test server has them. */
 	static const char *const opts[] = {
@@ -85,6 +91,8 @@ dt_ub_new(enum dt_setup setup)
 		cfg.options = dead_opts;
 		break;
 	}
+	if (!cache)
+		cfg.cache_entries = 0;
 	if ((r = mxspf_ub_new(&ub, &cfg, err, sizeof(err))) != 0) {
 		fprintf(stderr, "mxspf_ub_new: %d: %s\n", r, err);
 		abort();

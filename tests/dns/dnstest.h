@@ -29,6 +29,8 @@ void dt_init(void);
 double dt_now(void);
 /* dt_ub_new - a resolver for one of the set-ups; aborts on failure */
 struct mxspf_ub *dt_ub_new(enum dt_setup setup);
+/* dt_ub_new_cache - the same, with mxspf's answer cache on or off */
+struct mxspf_ub *dt_ub_new_cache(enum dt_setup setup, bool cache);
 /* dt_run - process answers until *until(arg) or the deadline passes;
  * @return true if until(arg) became true */
 bool dt_run(struct mxspf_ub *ub, bool (*until)(void *), void *arg,

@@ -265,6 +265,59 @@ test_async_many_speculative(void **state)
 /* test_stop_temperror - an evaluation stuck on a dead server is stopped:
  * done fires inside mxspf_ub_eval_stop with temperror; a live one on the
  * same resolver is not disturbed */
+/* cached_pass - every forward case once to warm the caches, then again:
+ * returns how many of the second runs finished inside
+ * mxspf_ub_eval_start (answered from mxspf's cache, no round trip to
+ * unbound's thread); every verdict must be right both times */
+static size_t
+cached_pass(bool cache)
+{
+	static struct aeval evs[NCASES];
+	struct mxspf_ub *ub = dt_ub_new_cache(DT_FWD, cache);
+	size_t i, round, finished, bad = 0, at_once = 0, before;
+	struct reach r;
+
+	for (round = 0; round < 2; round++) {
+		finished = 0;
+		for (i = 0; i < NCASES; i++) {
+			evs[i].c = &cases[i];
+			evs[i].finished = &finished;
+			evs[i].bad = &bad;
+			evs[i].ndone = 0;
+			evs[i].keep = false;
+			evs[i].ev = case_eval(evs[i].c);
+			before = finished;
+			assert_int_equal(mxspf_ub_eval_start(ub, evs[i].ev,
+			    aeval_done, &evs[i]), 0);
+			if (round == 1 && finished > before)
+				at_once++;
+		}
+		r.counter = &finished;
+		r.want = NCASES;
+		assert_true(dt_run(ub, reached, &r, DEADLINE));
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(mxspf_ub_pending(ub), 0);
+	mxspf_ub_free(ub);
+	return at_once;
+}
+
+/* test_answer_cache - with the cache a repeated evaluation needs no round
+ * trip at all; without it, none finishes inside the call */
+static void
+test_answer_cache(void **state)
+{
+	size_t on, off;
+
+	(void)state;
+	on = cached_pass(true);
+	off = cached_pass(false);
+	fprintf(stderr, "answered at once: %zu of %zu with the cache, %zu "
+	    "without\n", on, NCASES, off);
+	assert_int_equal(on, NCASES);
+	assert_int_equal(off, 0);
+}
+
 static void
 test_stop_temperror(void **state)
 {
@@ -375,6 +428,7 @@ main(void)
 		cmocka_unit_test(test_sync_fwd),
 		cmocka_unit_test(test_async_many),
 		cmocka_unit_test(test_async_many_speculative),
+		cmocka_unit_test(test_answer_cache),
 		cmocka_unit_test(test_stop_temperror),
 		cmocka_unit_test(test_dead_temperror),
 	};

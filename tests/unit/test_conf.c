@@ -208,6 +208,7 @@ static const char every_key[] =
     "group = postfix\n"
     "max_connections = 50\n"
     "max_inflight = 70\n"
+    "concurrency = 3\n"
     "idle_timeout = 2m\n"
     "stats_interval = 0\n"
     "syslog_facility = LOCAL3\n"
@@ -272,6 +273,7 @@ test_every_key(void **state)
 	assert_string_equal(c->group, "postfix");
 	assert_int_equal(c->max_connections, 50);
 	assert_int_equal(c->max_inflight, 70);
+	assert_int_equal(c->concurrency, 3);
 	assert_int_equal(c->idle_timeout_s, 120);
 	assert_int_equal(c->stats_interval_s, 0);
 	assert_string_equal(c->syslog_facility, "local3");
@@ -649,6 +651,7 @@ test_example(void **state)
 	assert_null(ex->group);
 	assert_int_equal(ex->max_connections, def->max_connections);
 	assert_int_equal(ex->max_inflight, def->max_inflight);
+	assert_int_equal(ex->concurrency, def->concurrency);
 	assert_int_equal(ex->idle_timeout_s, def->idle_timeout_s);
 	assert_int_equal(ex->stats_interval_s, def->stats_interval_s);
 	assert_string_equal(ex->syslog_facility, def->syslog_facility);
