@@ -16,6 +16,7 @@
  *	max_headers = N, max_header_bytes = N, max_hops = N
  *	syslog_facility = mail | daemon | user | local0..7 | none
  *	log_stderr = yes | no
+ *	stats_interval = SECONDS
  *
  * Must not: keep state between calls, echo more than CONF_ECHO bytes of a
  * bad value, or leave mc half-changed by a key it rejected.
@@ -82,6 +83,8 @@ static const struct key keys[] = {
 	{ "max_hops", K_SIZE, MO(max_hops), 1, MILTER_MAX_MAX_HOPS },
 	{ "syslog_facility", K_FACILITY, MO(syslog_facility), 0, 0 },
 	{ "log_stderr", K_BOOL, MO(log_stderr), 0, 0 },
+	{ "stats_interval", K_SIZE, MO(stats_interval), 0,
+	    MILTER_MAX_STATS_INTERVAL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -121,6 +124,7 @@ milter_conf_init(struct milter_conf *mc)
 	mc->max_headers = MILTER_DEFAULT_MAX_HEADERS;
 	mc->max_header_bytes = MILTER_DEFAULT_MAX_HEADER_BYTES;
 	mc->max_hops = MILTER_DEFAULT_MAX_HOPS;
+	mc->stats_interval = MILTER_DEFAULT_STATS_INTERVAL;
 	if ((mc->socket = strdup(MILTER_DEFAULT_SOCKET)) == NULL ||
 	    (mc->syslog_facility = strdup("mail")) == NULL) {
 		milter_conf_free(mc);

@@ -21,6 +21,8 @@
 #define MILTER_DEFAULT_MAX_HOPS 10	/* trusted hops the walk follows */
 #define MILTER_MAX_MAX_HEADERS 100000
 #define MILTER_MAX_MAX_HEADER_BYTES (64u * 1024u * 1024u)
+#define MILTER_DEFAULT_STATS_INTERVAL 3600
+#define MILTER_MAX_STATS_INTERVAL 86400
 #define MILTER_MAX_MAX_HOPS 32		/* lib/walk.c caps it there too */
 #define MILTER_MAX_SOCKET 200		/* bytes of a socket spec */
 #define MILTER_NRESULTS 7		/* enum mxspf_result values */
@@ -48,6 +50,8 @@ struct milter_conf {
 	size_t max_hops;	/* trusted hops followed */
 	char *syslog_facility;	/* "mail" by default; "none" */
 	bool log_stderr;
+	size_t stats_interval;	/* seconds between statistics lines; 0:
+				 * only on SIGUSR1 and at exit; 3600 */
 };
 
 /** Fill mc with the defaults. @return 0 or MXSPF_ENOMEM. */

@@ -186,7 +186,38 @@ block_signals(void)
 	(void)sigaddset(&set, SIGHUP);
 	(void)sigaddset(&set, SIGTERM);
 	(void)sigaddset(&set, SIGINT);
+	(void)sigaddset(&set, SIGUSR1);	/* for stats_thread only */
 	return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+/* stats_thread - log the statistics line every stats_interval seconds
+ * and at each SIGUSR1 (blocked in every thread: it waits for it here),
+ * until stats_stop is set and it is woken */
+static void *
+stats_thread(void *arg)
+{
+	struct milter *m = arg;
+	struct timespec ts;
+	sigset_t set;
+	int sig;
+
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if (m->mc.stats_interval > 0) {
+			ts.tv_sec = (time_t)m->mc.stats_interval;
+			ts.tv_nsec = 0;
+			sig = sigtimedwait(&set, NULL, &ts);
+		} else {
+			sig = sigwaitinfo(&set, NULL);
+		}
+		if (atomic_load(&m->stats_stop))
+			return NULL;
+		if (sig == SIGUSR1)
+			stats_log(&m->stats, "SIGUSR1");
+		else if (sig < 0 && errno == EAGAIN)
+			stats_log(&m->stats, "periodic");
+	}
 }
 
 /* milter_setup - libmilter: register, socket; 0 or -1 and err */
@@ -326,14 +357,24 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "%s %s ready on %s (%s, rcpt_checks=%s)",
 	    MILTER_PROG, MXSPF_VERSION, m->mc.socket, m->dns.zone != NULL ?
 	    "zone file" : "libunbound", m->mc.rcpt_checks ? "yes" : "no");
+	if (pthread_create(&m->stats_tid, NULL, stats_thread, m) != 0)
+		log_msg(LOG_WARNING, "no statistics thread: SIGUSR1 and "
+		    "stats_interval do nothing");
+	else
+		m->stats_started = true;
 	rc = smfi_main() == MI_SUCCESS ? MILTER_EXIT_OK : MILTER_EXIT_ERR;
+	if (m->stats_started) {
+		atomic_store(&m->stats_stop, true);
+		(void)pthread_kill(m->stats_tid, SIGUSR1);
+		(void)pthread_join(m->stats_tid, NULL);
+	}
 	if (!wait_sessions(m)) {
 		/* A session may still use everything: leave it all. */
-		stats_log(&m->stats);
+		stats_log(&m->stats, "exit");
 		log_close();
 		_exit(rc);
 	}
-	stats_log(&m->stats);
+	stats_log(&m->stats, "exit");
 	log_msg(LOG_INFO, "%s stopped", MILTER_PROG);
 out:
 	if (bound)

@@ -22,6 +22,7 @@
 #define MXSPF_MILTER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,6 +90,9 @@ struct milter {
 	struct mxspf_ctx *ctx;		/* under dns.lock */
 	struct dns dns;
 	struct stats stats;
+	pthread_t stats_tid;		/* main.c's statistics thread */
+	bool stats_started;
+	atomic_bool stats_stop;
 	pthread_mutex_t slock;		/* guards the three below */
 	pthread_cond_t scv;		/* signalled when a session ends */
 	size_t nsessions;
@@ -178,8 +182,9 @@ void stats_add(struct stats *s, unsigned long *field, unsigned long n);
 /* stats_unchecked - count a border MX that did not check SPF; returns
  * its count so far */
 unsigned long stats_unchecked(struct stats *s, const char *border_mx);
-/* stats_log - the counters, one line, plus one per border MX */
-void stats_log(struct stats *s);
+/* stats_log - the counters, one line, plus one per border MX; why says
+ * what asked for it (periodic, SIGUSR1, exit) */
+void stats_log(struct stats *s, const char *why);
 
 /* ---- filter.c ---- */
 /* filter_desc - the libmilter registration, with callbacks bound to m

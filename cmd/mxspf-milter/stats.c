@@ -3,7 +3,8 @@
  * (the operator's list of backup MXes that are a way around SPF).
  * Owns: struct stats, under its own mutex (sessions count from their
  * threads).  At most MILTER_MAX_BORDERS names are kept; later ones are
- * counted in the total only.  Logged at exit (stats_log).
+ * counted in the total only.  Logged every stats_interval, on SIGUSR1
+ * and at exit (stats_log; main.c's statistics thread).
  * Must not: log untrusted names unescaped.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -62,16 +63,16 @@ stats_unchecked(struct stats *s, const char *border_mx)
 }
 
 void
-stats_log(struct stats *s)
+stats_log(struct stats *s, const char *why)
 {
 	struct mxspf_buf b;
 	size_t i;
 
 	(void)pthread_mutex_lock(&s->lock);
-	log_msg(LOG_INFO, "stats: connections=%lu messages=%lu "
+	log_msg(LOG_INFO, "stats (%s): connections=%lu messages=%lu "
 	    "rcpt_rejected=%lu rcpt_deferred=%lu rechecks=%lu walk_failed=%lu "
 	    "border_unchecked=%lu disagree=%lu tagged=%lu quarantined=%lu "
-	    "rejected=%lu ar_removed=%lu", s->connections, s->messages,
+	    "rejected=%lu ar_removed=%lu", why, s->connections, s->messages,
 	    s->rcpt_rejected, s->rcpt_deferred, s->rechecks, s->walk_failed,
 	    s->unchecked, s->disagree, s->tagged, s->quarantined, s->rejected,
 	    s->ar_removed);
