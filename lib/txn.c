@@ -40,7 +40,7 @@ struct mxspf_rcpt;
 static void rcpt_abort_lookups(struct mxspf_rcpt *);
 static int rcpt_start(struct mxspf_rcpt *);
 
-enum spf_state { SPF_IDLE, SPF_HELO, SPF_MAILFROM, SPF_DONE };
+enum spf_state { SPF_IDLE, SPF_HELO, SPF_MAILFROM, SPF_BOTH, SPF_DONE };
 
 /* A cached trust lookup for one recipient domain. */
 struct tcache {
@@ -69,6 +69,9 @@ struct mxspf_txn {
 	bool exempt;
 	enum spf_state spf;
 	struct mxspf_eval *helo_ev, *mf_ev;
+	bool mf_bad;		/* SPF_BOTH: MAIL FROM cannot be checked */
+	bool helo_done;		/* SPF_BOTH: HELO has its verdict (not
+				 * fail) */
 	const struct mxspf_verdict *verdict;	/* the effective one */
 	struct mxspf_verdict synth;	/* when an identity cannot be checked */
 	struct mxspf_verdict kept;	/* the verdict, once its evaluations
@@ -266,10 +269,64 @@ txn_start_mailfrom(struct mxspf_txn *t)
 	return rc == MXSPF_EINVAL ? 0 : rc;
 }
 
+/* txn_start_both - the HELO and MAIL FROM checks side by side (their
+ * first lookups go out together: one round trip less on a cold cache);
+ * the verdict is still the one of the sequence of RFC 7208 s2.3 (see
+ * txn_both_step).  0 or < 0 */
+static int
+txn_start_both(struct mxspf_txn *t)
+{
+	int rc = txn_eval_new(t, MXSPF_ID_MAILFROM, &t->mf_ev);
+
+	if (rc == MXSPF_EINVAL) {
+		t->mf_bad = true;	/* known once HELO has not failed */
+		rc = 0;
+	}
+	if (rc == 0)
+		t->spf = SPF_BOTH;
+	return rc;
+}
+
+/* txn_both_step - step both checks; HELO decides first: its fail is the
+ * verdict (the MAIL FROM check is dropped), otherwise the MAIL FROM
+ * verdict, once it is there.  @return MXSPF_STEP_*, or < 0 */
+static int
+txn_both_step(struct mxspf_txn *t)
+{
+	int hrc, mrc = MXSPF_STEP_DONE;
+
+	if ((hrc = mxspf_eval_step(t->helo_ev)) < 0)
+		return hrc;
+	if (t->mf_ev != NULL && (mrc = mxspf_eval_step(t->mf_ev)) < 0)
+		return mrc;
+	if (hrc != MXSPF_STEP_DONE)
+		return hrc;
+	t->helo_done = true;
+	t->verdict = mxspf_eval_verdict(t->helo_ev);
+	t->identity = MXSPF_ID_HELO;
+	if (t->verdict->result == MXSPF_FAIL) {
+		if (t->mf_ev != NULL)
+			mxspf_eval_abort(t->mf_ev);	/* asks no more */
+		t->spf = SPF_DONE;
+		return MXSPF_STEP_DONE;
+	}
+	if (t->mf_bad) {
+		txn_uncheckable(t, MXSPF_ID_MAILFROM);
+		return MXSPF_STEP_DONE;
+	}
+	if (mrc != MXSPF_STEP_DONE)
+		return mrc;
+	t->verdict = mxspf_eval_verdict(t->mf_ev);
+	t->identity = MXSPF_ID_MAILFROM;
+	t->spf = SPF_DONE;
+	return MXSPF_STEP_DONE;
+}
+
 /* txn_spf_step - advance the transaction's SPF verdict: HELO first when
  * configured (a HELO fail is the verdict, RFC 7208 s2.3), then MAIL FROM
  * (the null reverse-path checks postmaster@<helo>: the HELO result is
- * that same check).  @return MXSPF_STEP_*, or < 0 */
+ * that same check).  With both to check they run side by side.
+ * @return MXSPF_STEP_*, or < 0 */
 static int
 txn_spf_step(struct mxspf_txn *t)
 {
@@ -281,7 +338,9 @@ txn_spf_step(struct mxspf_txn *t)
 			if (t->conf->check_helo && t->helo[0] != '\0') {
 				rc = txn_eval_new(t, MXSPF_ID_HELO,
 				    &t->helo_ev);
-				if (rc == 0)
+				if (rc == 0 && t->sender[0] != '\0')
+					rc = txn_start_both(t);
+				else if (rc == 0)
 					t->spf = SPF_HELO;
 				else if (rc == MXSPF_EINVAL)
 					rc = txn_start_mailfrom(t);
@@ -291,6 +350,8 @@ txn_spf_step(struct mxspf_txn *t)
 			if (rc != 0)
 				return rc;
 			break;
+		case SPF_BOTH:
+			return txn_both_step(t);
 		case SPF_HELO:
 			rc = mxspf_eval_step(t->helo_ev);
 			if (rc != MXSPF_STEP_DONE)
@@ -467,6 +528,20 @@ rcpt_abort_lookups(struct mxspf_rcpt *r)
 {
 	struct mxspf_txn *t = r->txn;
 
+	if (t->spf == SPF_BOTH) {
+		/* The verdict the sequence would have: HELO's while it was
+		 * still running, else MAIL FROM's (a HELO fail ended the
+		 * check already). */
+		if (!t->helo_done) {
+			if (t->mf_ev != NULL)
+				mxspf_eval_abort(t->mf_ev);
+			t->spf = SPF_HELO;
+		} else if (t->mf_bad) {
+			txn_uncheckable(t, MXSPF_ID_MAILFROM);
+		} else {
+			t->spf = SPF_MAILFROM;
+		}
+	}
 	if (t->spf == SPF_HELO || t->spf == SPF_MAILFROM) {
 		struct mxspf_eval *ev = t->spf == SPF_HELO ? t->helo_ev :
 		    t->mf_ev;

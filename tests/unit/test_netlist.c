@@ -258,7 +258,7 @@ test_error_text(void **state)
 
 /* test_error_text_short - an error buffer shorter than the message's
  * fixed prefix gets that prefix cut, as snprintf() would do.
- * SKIPPED: library bug in lib/netlist.c mxspf_netlist_add(): the message
+ * Regression test (fixed since): a library bug in lib/netlist.c mxspf_netlist_add(): the message
  * is built in an mxspf_buf of max errlen - 1 and mxspf_buf_puts() of the
  * 16-byte prefix "not a network: '" is all-or-nothing, so any errlen of
  * 2..17 yields "" instead of a cut message. */

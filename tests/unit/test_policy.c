@@ -836,7 +836,7 @@ test_trust_dnsfail_dnserr(void **state)
  * preferred than this server (mx2, 30); the failing host mx1 (20) lies
  * between them, so whatever its address is (the client again, or this
  * server again) the answer stays "no".  RFC/issue-correct: NO.
- * SKIPPED: library imprecision in lib/policy.c judge(): any failed host
+ * Regression test (fixed since): a library imprecision in lib/policy.c judge(): any failed host
  * gives MXSPF_TRUST_DNSERR once the client is more preferred than this
  * server, even when the failure cannot change the answer (got DNSERR
  * "could not resolve every MX host of dnsfail.test"). */
@@ -953,7 +953,7 @@ run_mx_answer(void **state, const uint8_t *const *rd, const size_t *rl,
 /* test_trust_malformed_mx - a bad MX answer is a DNS failure of the
  * trust lookup: mxspf_trust_answer() returns 0 (the answer was taken)
  * and the verdict is MXSPF_TRUST_DNSERR "malformed MX answer for D".
- * SKIPPED: library bug in lib/policy.c take_mx()/answer_mx(): take_mx()
+ * Regression test (fixed since): a library bug in lib/policy.c take_mx()/answer_mx(): take_mx()
  * returns -1 for "malformed", which is MXSPF_ENOMEM (-1), so answer_mx()
  * takes every malformed MX answer for an allocation failure:
  * mxspf_trust_answer() returns MXSPF_ENOMEM and every later
@@ -1065,7 +1065,7 @@ test_trust_mx_answer_edges(void **state)
 /* test_trust_malformed_addr - a bad A or AAAA record counts as a failed
  * lookup of that host: mxspf_trust_answer() returns 0 and the host's
  * status is SERVFAIL, so the verdict is DNSERR where it matters.
- * SKIPPED: library bug in lib/policy.c take_addrs()/mxspf_trust_answer():
+ * Regression test (fixed since): a library bug in lib/policy.c take_addrs()/mxspf_trust_answer():
  * take_addrs() returns -1 for a malformed record, which is MXSPF_ENOMEM,
  * so mxspf_trust_answer() returns MXSPF_ENOMEM and the lookup fails with
  * "out of memory" (inputs: a 5-byte A record, a 4-byte AAAA record); the
@@ -1317,7 +1317,7 @@ test_trust_new_einval(void **state)
 
 /* test_trust_bad_domain - include/mxspf/policy.h: mxspf_trust_new()
  * returns MXSPF_EINVAL for a bad domain.
- * SKIPPED: library bug in lib/policy.c mxspf_trust_new(): a domain that
+ * Regression test (fixed since): a library bug in lib/policy.c mxspf_trust_new(): a domain that
  * fails valid_domain() ("", "a..b", a 64-octet label) returns 0 with a
  * finished lookup (MXSPF_TRUST_NO, "'a..b' is not a valid domain")
  * instead of the documented MXSPF_EINVAL. */
