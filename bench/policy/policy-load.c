@@ -4,7 +4,7 @@
  * (host -> client_address, helo -> helo_name, mailfrom -> sender, one fixed
  * recipient, a unique instance per request); N client connections, each
  * either to a unix socket or to a spawned child (socketpair on its stdin
- * and stdout, as Postfix spawn(8) runs policyd-spf); one poll() loop in
+ * and stdout, as Postfix spawn(8) runs policyd-spf); one epoll loop in
  * which every connection has at most one request outstanding; the latency
  * samples, their percentiles and the server's memory from /proc.
  * Must not: pipeline requests, use the network (unix sockets only), or run
