@@ -3,14 +3,22 @@
 #   make demo   install missing packages, build, run the demo
 #   make check  install missing packages, build, run every test (also
 #               under ASan+UBSan) and a short fuzz run
+#   make install          build and install (PREFIX, default /usr/local;
+#                         DESTDIR for staging)
+#   make package          the Debian packages, in $(PKG_BUILD)/debs
+#   make package-test     build them, then lintian, install, check, purge
 # SPDX-License-Identifier: BSD-2-Clause
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
+PREFIX ?= /usr/local
+DESTDIR ?=
+PKG_BUILD ?= build-pkg
 
-.PHONY: all deps build demo check test check-asan fuzz fuzz-run bench lint clean
+.PHONY: all deps build demo check test check-asan fuzz fuzz-run bench lint clean \
+	install package package-test
 
 all: build
 
@@ -51,3 +59,18 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# The install paths are fixed when $(BUILD) is configured: mxspf.pc and
+# the systemd units name them.
+install:
+	@sh scripts/deps.sh build
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
+
+package:
+	@sh scripts/deps.sh pkg
+	JOBS=$(JOBS) sh scripts/package.sh $(PKG_BUILD)
+
+package-test: package
+	sh scripts/package-test.sh $(PKG_BUILD)

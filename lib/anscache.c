@@ -40,7 +40,7 @@ struct anscache {
 	size_t entries, bytes;
 	size_t max_entries, max_bytes;
 	uint32_t max_ttl;
-	struct anscache_stats st;
+	struct mxspf__anscache_stats st;
 };
 
 static size_t ac_keylen(const char *name);
@@ -57,7 +57,7 @@ static void ac_evict_one(struct anscache *c);
 static void ac_grow(struct anscache *c);
 
 struct anscache *
-anscache_new(size_t max_entries, size_t max_bytes, uint32_t max_ttl)
+mxspf__anscache_new(size_t max_entries, size_t max_bytes, uint32_t max_ttl)
 {
 	struct anscache *c;
 
@@ -76,7 +76,7 @@ anscache_new(size_t max_entries, size_t max_bytes, uint32_t max_ttl)
 }
 
 void
-anscache_free(struct anscache *c)
+mxspf__anscache_free(struct anscache *c)
 {
 	struct acent *e, *n;
 
@@ -227,7 +227,7 @@ ac_grow(struct anscache *c)
 }
 
 int
-anscache_get(struct anscache *c, const char *name, uint16_t type,
+mxspf__anscache_get(struct anscache *c, const char *name, uint16_t type,
     int64_t now, struct mxspf_answer *out)
 {
 	struct acent **p, *e;
@@ -262,7 +262,7 @@ anscache_get(struct anscache *c, const char *name, uint16_t type,
 }
 
 void
-anscache_put(struct anscache *c, const char *name, uint16_t type,
+mxspf__anscache_put(struct anscache *c, const char *name, uint16_t type,
     int64_t now, const struct mxspf_answer *ans)
 {
 	struct acent **p, *e;
@@ -343,7 +343,8 @@ anscache_put(struct anscache *c, const char *name, uint16_t type,
 }
 
 void
-anscache_stats(const struct anscache *c, struct anscache_stats *out)
+mxspf__anscache_stats(const struct anscache *c,
+    struct mxspf__anscache_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (c == NULL)

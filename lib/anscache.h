@@ -26,30 +26,31 @@
 struct anscache;
 
 /* anscache_new - an empty cache; NULL when out of memory */
-struct anscache *anscache_new(size_t max_entries, size_t max_bytes,
+struct anscache *mxspf__anscache_new(size_t max_entries, size_t max_bytes,
     uint32_t max_ttl);
 
 /* anscache_free - free the cache (NULL is fine) */
-void anscache_free(struct anscache *c);
+void mxspf__anscache_free(struct anscache *c);
 
 /* anscache_get - the answer for (name, type) at time now into *out, whose
  * pointers stay valid until the next call on c that inserts or frees;
  * out->ttl is the time left.  @return 1 (hit) or 0 */
-int anscache_get(struct anscache *c, const char *name, uint16_t type,
+int mxspf__anscache_get(struct anscache *c, const char *name, uint16_t type,
     int64_t now, struct mxspf_answer *out);
 
 /* anscache_put - keep a copy of ans for (name, type) from time now, when
  * it is cacheable (see above); replaces an older entry.  Out of memory or
  * an answer bigger than max_bytes just keeps nothing. */
-void anscache_put(struct anscache *c, const char *name, uint16_t type,
+void mxspf__anscache_put(struct anscache *c, const char *name, uint16_t type,
     int64_t now, const struct mxspf_answer *ans);
 
 /* Counters, for tests and statistics. */
-struct anscache_stats {
+struct mxspf__anscache_stats {
 	uint64_t hits, misses, inserts, evictions, expired;
 	size_t entries, bytes;
 };
 
-void anscache_stats(const struct anscache *c, struct anscache_stats *out);
+void mxspf__anscache_stats(const struct anscache *c,
+    struct mxspf__anscache_stats *out);
 
 #endif

@@ -318,7 +318,7 @@ mxspf_ub_new(struct mxspf_ub **out, const struct mxspf_ub_config *cfg,
 	}
 	if (cfg->cache_entries > 0 && cfg->cache_bytes > 0 &&
 	    cfg->cache_max_ttl > 0 &&
-	    (ub->cache = anscache_new(cfg->cache_entries, cfg->cache_bytes,
+	    (ub->cache = mxspf__anscache_new(cfg->cache_entries, cfg->cache_bytes,
 	    cfg->cache_max_ttl)) == NULL) {
 		ub_seterr(err, errlen, "answer cache", NULL, UB_NOMEM);
 		ub_ctx_delete(ub->ctx);
@@ -351,7 +351,7 @@ mxspf_ub_free(struct mxspf_ub *ub)
 		}
 		free(run);
 	}
-	anscache_free(ub->cache);
+	mxspf__anscache_free(ub->cache);
 	free(ub);
 }
 
@@ -474,7 +474,7 @@ mxspf_ub_resolve(void *arg, struct mxspf_eval *ev,
 	int64_t now = ub_now();
 	int r;
 
-	if (anscache_get(ub->cache, q->name, q->type, now, &ans)) {
+	if (mxspf__anscache_get(ub->cache, q->name, q->type, now, &ans)) {
 		(void)mxspf_eval_answer(ev, q->id, &ans);
 		return;
 	}
@@ -487,7 +487,7 @@ mxspf_ub_resolve(void *arg, struct mxspf_eval *ev,
 	mxspf_buf_free(&name);
 	ub_answer_fill(&ans, r, res, &rd, &len);
 	if (r == 0)
-		anscache_put(ub->cache, q->name, q->type, now, &ans);
+		mxspf__anscache_put(ub->cache, q->name, q->type, now, &ans);
 	(void)mxspf_eval_answer(ev, q->id, &ans);
 	ub_answer_release(rd, len);
 	ub_resolve_free(res);
@@ -640,7 +640,7 @@ ubq_callback(void *mydata, int err, struct ub_result *res)
 
 	ub_answer_fill(&ans, err, res, &rd, &len);
 	if (err == 0 && q->name != NULL)
-		anscache_put(ub->cache, q->name, q->type, ub_now(), &ans);
+		mxspf__anscache_put(ub->cache, q->name, q->type, ub_now(), &ans);
 	run = q->run;
 	if (run != NULL) {
 		ubq_unlink(&run->queries, q);
@@ -711,7 +711,7 @@ ubrun_issue(struct ubrun *run)
 	int answered = 0, r;
 
 	while ((mq = run->ops->next_query(run->obj)) != NULL) {
-		if (anscache_get(run->ub->cache, mq->name, mq->type, now,
+		if (mxspf__anscache_get(run->ub->cache, mq->name, mq->type, now,
 		    &hit)) {
 			/* The entry stays valid: nothing is inserted before
 			 * the machine has copied what it keeps. */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts/deps.sh - install the Debian packages mxspf needs, when missing.
-# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|all|pkg]   (default: all)
+#   pkg: build plus what make package and make package-test need
 # Runs apt-get only for packages that dpkg does not show as installed.
 # SPDX-License-Identifier: BSD-2-Clause
 set -eu
@@ -10,10 +11,16 @@ test="clang libclang-rt-14-dev nsd unbound-host python3 python3-yaml"
 # The end-to-end test (tests/e2e): real Postfix instances in network
 # namespaces, swaks as the client.
 e2e="postfix swaks iproute2"
+# The Debian packages (make package, make package-test): dpkg-buildpackage
+# with debhelper (build-essential is an implicit build dependency),
+# lintian, systemd-analyze to verify the units, python3 for the policy
+# client.
+pkg="build-essential dpkg-dev debhelper lintian systemd python3"
 case $what in
 build) pkgs=$build ;;
 test|all) pkgs="$build $test $e2e" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+pkg) pkgs="$build $pkg" ;;
+*) echo "usage: $0 [build|test|all|pkg]" >&2; exit 2 ;;
 esac
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
