@@ -86,12 +86,26 @@ void
 mxspf_buf_vappendf(struct mxspf_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room;
 	int n;
 
 	if (b->err != 0)
 		return;
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	if (b->p != NULL) {
+		/* Format into the room there is: one pass when it fits. */
+		room = b->cap - b->len;
+		n = vsnprintf(b->p + b->len, room, fmt, ap2);
+		if (n >= 0 && (size_t)n < room &&
+		    (size_t)n <= b->max - b->len) {
+			va_end(ap2);
+			b->len += (size_t)n;
+			return;
+		}
+		b->p[b->len] = '\0';	/* drop what did not fit */
+	} else {
+		n = vsnprintf(NULL, 0, fmt, ap2);
+	}
 	va_end(ap2);
 	if (n < 0) {
 		b->err = MXSPF_EINVAL;

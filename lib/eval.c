@@ -2,11 +2,14 @@
  *
  * Owns: struct mxspf_eval: the request, the table of DNS queries with
  * their parsed answers, the explicit include/redirect frame stack, the
- * counters of s4.6.4 and the verdict.  The evaluator is a state machine:
- * run() advances until it needs an answer it does not have, and the
- * driver feeds answers in any order.  Every lookup goes through need(),
- * which also makes speculative prefetching safe: an answer that arrives
- * early is only acted upon when its term is evaluated, in RFC order.
+ * counters of s4.6.4 and the verdict; and the evaluations a context keeps
+ * once freed (ctx->spare, at most EVAL_SPARES), whose arena chunk and
+ * buffers the next mxspf_eval_new() reuses, cleared.  The evaluator is
+ * a state machine: run() advances until it needs an answer it does not
+ * have, and the driver feeds answers in any order.  Every lookup goes
+ * through ask() (need(), need_memo()), which also makes speculative
+ * prefetching safe: an answer that arrives early is only acted upon when
+ * its term is evaluated, in RFC order.
  *
  * Must not: perform I/O, read the clock, call a resolver, or recurse in C
  * (include/redirect use frames[], bounded by MXSPF_MAX_DEPTH).
@@ -14,6 +17,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +34,33 @@
 
 enum slot_state { SLOT_NEW, SLOT_SENT, SLOT_DONE };
 
+/* One TXT record of an answer: its joined text, either copied into the
+ * arena or, when its RDATA spells the text of a cached record, that
+ * record's text (then the slot holds a reference, so it stays valid). */
+struct txt_rr {
+	const char *text;	/* binary-safe, NUL added */
+	size_t len;
+	struct mxspf__record *rec;	/* held reference, or NULL */
+	const uint8_t *src;	/* the RDATA's address: a hint for the
+				 * record cache, never read after the
+				 * answer was fed */
+	size_t srclen;
+};
+
 /* One DNS query and, once answered, its parsed answer. */
 struct slot {
 	struct mxspf_query q;	/* q.name in the arena */
 	size_t namelen;		/* without a trailing dot */
+	uint64_t key;		/* mxspf__name_key() of the name */
 	enum slot_state state;
 	enum mxspf_dns_status status;
 	size_t n;		/* records kept */
-	char **txt;		/* TXT: joined strings (binary-safe) */
-	size_t *txtlen;
+	struct txt_rr *txts;	/* TXT: ntxts entries, n of them filled */
+	size_t ntxts;
 	char **names;		/* MX exchanges, PTR names */
 	bool *name_ok;		/* names[i] can be queried */
+	struct slot **sub;	/* MX, PTR: the address lookups of the
+				 * names, once asked (name_slots()) */
 	struct mxspf_addr *addrs;	/* A, AAAA */
 };
 
@@ -48,17 +68,23 @@ enum frame_state { F_FETCH, F_TERMS };
 
 /* One record being evaluated: the top one, an include or a redirect. */
 struct frame {
-	char *domain;
+	const char *domain;	/* always a valid name (s4.3 checked the
+				 * first; include/redirect targets are
+				 * checked before they are followed) */
 	struct mxspf__record *rec;
 	enum frame_state state;
 	size_t pc;		/* current mechanism */
+	struct slot *slot;	/* the first lookup of the record or the
+				 * current term, once asked (re-entry
+				 * finds it without a search) */
 	bool include;		/* pushed by include: */
 	bool redirected;	/* reached through redirect= */
 	bool prefetched;
 	bool counted;		/* the current term was counted */
 	bool child_done;	/* the include child has returned */
 	enum mxspf_result child_result;
-	char *target;		/* expanded target of the current term */
+	const char *target;	/* expanded target of the current term (in
+				 * the arena, or a literal in rec) */
 	bool target_ok;
 };
 
@@ -77,36 +103,59 @@ struct chunk {
 #define ARENA_CHUNK 8192	/* later chunks, unless one item is larger */
 #define ARENA_MAX (4u << 20)	/* all the memory one evaluation may hold */
 
+/* A verdict string: a buffer whose storage is kept when the evaluation
+ * object is reused, and whether it is set (NULL in the verdict if not). */
+struct vstr {
+	struct mxspf_buf b;
+	bool set;
+};
+
+/* Evaluations a context keeps for reuse once freed (one per evaluation
+ * a daemon runs at the same time, within reason). */
+#define EVAL_SPARES 4
+
 struct mxspf_eval {
+	/* Kept while a freed evaluation waits in its context for reuse: the
+	 * storage of the first arena chunk and of the buffers. */
 	struct mxspf_ctx *ctx;
+	const struct mxspf_config *cfg;
+	struct mxspf_eval *next_spare;
 	struct chunk first;	/* data follows the struct */
+	struct mxspf_buf trace;
+	struct mxspf_buf tmp;	/* scratch for expansions */
+	struct mxspf_buf scratch[2];	/* the macro expander's */
+	struct mxspf_buf why;	/* a record's syntax error */
+	struct vstr s_mechanism, s_mech_domain, s_problem, s_explanation;
+
+	/* Cleared for each evaluation: every member from cur on, up to and
+	 * including frames[0] (eval_clear()). */
 	struct chunk *cur;	/* the chunk being filled */
 	size_t arena_total;
-	const struct mxspf_config *cfg;
 	struct mxspf_addr ip;
+	struct mxspf__prefix ip_prefix;	/* ip, for ip4/ip6 terms */
 	int64_t now;		/* for %{t} */
 	char *sender, *local, *sender_domain, *helo, *identity;
 	struct slot **slots;
 	size_t nslots, capslots, handout;
-	struct frame frames[MXSPF_MAX_DEPTH];
+	size_t unanswered;	/* slots not yet SLOT_DONE */
 	size_t depth;
 	enum phase phase;
 	enum ptr_state ptr;
+	struct slot *ptr_slot;	/* the PTR lookup of the client, once asked */
 	bool ptr_void;
 	char **valid;		/* validated names of ip (s5.5) */
 	size_t nvalid;
 	struct mxspf__record *exp_rec;	/* record whose exp= applies */
-	char *exp_domain;
+	const char *exp_domain;
 	struct mxspf_verdict v;
-	char *s_mechanism, *s_mech_domain, *s_problem, *s_explanation;
-	struct mxspf_buf trace;
-	struct mxspf_buf tmp;	/* scratch for expansions */
-	struct mxspf_buf scratch[2];	/* the macro expander's */
 	int err;		/* sticky MXSPF_ENOMEM */
 	bool prefetching;	/* queries made now are speculative */
 	bool sync_driver;	/* mxspf_eval_run: no overlap to gain */
 	size_t spec_left;	/* terms that may still be asked ahead */
 	bool traced_end;
+	/* frames[] comes last: only frames[0] is cleared for a new
+	 * evaluation, a frame above it is cleared when it is pushed. */
+	struct frame frames[MXSPF_MAX_DEPTH];
 };
 
 static int run(struct mxspf_eval *);
@@ -135,9 +184,35 @@ tracef(struct mxspf_eval *ev, const char *fmt, ...)
 	mxspf_buf_putc(&ev->trace, '\n');
 }
 
+/* arena_grow - arena_alloc() when the current chunk is full: a new chunk
+ * (n is already rounded) */
+static void *
+arena_grow(struct mxspf_eval *ev, size_t n)
+{
+	size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+	struct chunk *c;
+
+	if (ev->arena_total + cap > ARENA_MAX) {
+		ev->err = MXSPF_ELIMIT;
+		return NULL;
+	}
+	c = mxspf__alloc(sizeof(*c) + cap);
+	if (c == NULL) {
+		ev->err = MXSPF_ENOMEM;
+		return NULL;
+	}
+	c->cap = cap;
+	c->used = n;
+	c->data = (char *)c + sizeof(*c);
+	c->next = ev->cur;
+	ev->cur = c;
+	ev->arena_total += cap;
+	return c->data;
+}
+
 /* arena_alloc - n bytes that live as long as the evaluation; NULL and
  * ev->err set on failure */
-static void *
+static inline void *
 arena_alloc(struct mxspf_eval *ev, size_t n)
 {
 	const size_t align = _Alignof(max_align_t);
@@ -149,32 +224,15 @@ arena_alloc(struct mxspf_eval *ev, size_t n)
 		return NULL;
 	}
 	n = (n + align - 1) & ~(align - 1);
-	if (c->cap - c->used < n) {
-		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-
-		if (ev->arena_total + cap > ARENA_MAX) {
-			ev->err = MXSPF_ELIMIT;
-			return NULL;
-		}
-		c = mxspf__alloc(sizeof(*c) + cap);
-		if (c == NULL) {
-			ev->err = MXSPF_ENOMEM;
-			return NULL;
-		}
-		c->cap = cap;
-		c->used = 0;
-		c->data = (char *)c + sizeof(*c);
-		c->next = ev->cur;
-		ev->cur = c;
-		ev->arena_total += cap;
-	}
+	if (c->cap - c->used < n)
+		return arena_grow(ev, n);
 	p = c->data + c->used;
 	c->used += n;
 	return p;
 }
 
 /* arena_strndup - a NUL-terminated copy of p[0..len) in the arena */
-static char *
+static inline char *
 arena_strndup(struct mxspf_eval *ev, const char *p, size_t len)
 {
 	char *s = arena_alloc(ev, len + 1);
@@ -186,14 +244,25 @@ arena_strndup(struct mxspf_eval *ev, const char *p, size_t len)
 	return s;
 }
 
-/* set_str - replace an owned verdict string */
+/* set_str - replace a verdict string */
 static void
-set_str(struct mxspf_eval *ev, char **dst, const char *s, size_t len)
+set_str(struct mxspf_eval *ev, struct vstr *dst, const char *s, size_t len)
 {
-	free(*dst);
-	*dst = mxspf__memdup(s, len);
-	if (*dst == NULL)
-		ev->err = MXSPF_ENOMEM;
+	mxspf_buf_reset(&dst->b);
+	mxspf_buf_append(&dst->b, s, len);
+	dst->set = true;
+	if (dst->b.err != 0) {
+		if (dst->b.err == MXSPF_ENOMEM)
+			ev->err = MXSPF_ENOMEM;
+		mxspf_buf_reset(&dst->b);
+	}
+}
+
+/* vstr_get - a verdict string, or NULL when it was never set */
+static const char *
+vstr_get(const struct vstr *v)
+{
+	return v->set ? mxspf_buf_cstr(&v->b) : NULL;
 }
 
 /* finish - end the evaluation with a result */
@@ -211,50 +280,25 @@ static void __attribute__((format(printf, 4, 5)))
 fail_eval(struct mxspf_eval *ev, enum mxspf_result r, enum mxspf_reason why,
     const char *fmt, ...)
 {
-	struct mxspf_buf b;
+	struct mxspf_buf *b = &ev->s_problem.b;
 	va_list ap;
 
-	mxspf_buf_init(&b, 1024);
+	/* (No argument points into s_problem, which is rewritten here.) */
+	mxspf_buf_reset(b);
 	va_start(ap, fmt);
-	mxspf_buf_vappendf(&b, fmt, ap);
+	mxspf_buf_vappendf(b, fmt, ap);
 	va_end(ap);
-	if (b.err == MXSPF_ENOMEM)
-		ev->err = MXSPF_ENOMEM;
-	set_str(ev, &ev->s_problem, mxspf_buf_cstr(&b), b.len);
-	mxspf_buf_free(&b);
-	TRACE(ev, "%s: %s", mxspf_result_name(r), ev->s_problem ?
-	    ev->s_problem : "");
+	ev->s_problem.set = true;
+	if (b->err != 0) {
+		if (b->err == MXSPF_ENOMEM)
+			ev->err = MXSPF_ENOMEM;
+		mxspf_buf_reset(b);	/* over the limit: no text */
+	}
+	TRACE(ev, "%s: %s", mxspf_result_name(r), mxspf_buf_cstr(b));
 	finish(ev, r, why);
 }
 
 /* ---- names ---------------------------------------------------------- */
-
-/* valid_name - a domain that can be queried: 1..253 octets after
- * dropping one trailing dot, labels of 1..63 octets; multi_label also
- * requires two labels and no domain literal (s4.3) */
-static bool
-valid_name(const char *p, size_t len, bool multi_label)
-{
-	size_t i, lab = 0, labels = 1;
-
-	if (len > 0 && p[len - 1] == '.')
-		len--;
-	if (len == 0 || len > MXSPF_MAX_NAME)
-		return false;
-	if (multi_label && p[0] == '[')
-		return false;
-	for (i = 0; i < len; i++) {
-		if (p[i] == '.') {
-			if (lab == 0)
-				return false;
-			lab = 0;
-			labels++;
-		} else if (++lab > MXSPF_MAX_LABEL) {
-			return false;
-		}
-	}
-	return lab > 0 && (!multi_label || labels >= 2);
-}
 
 /* name_eq - case-insensitive equality ignoring one trailing dot */
 static bool
@@ -280,36 +324,38 @@ name_eq(const char *a, size_t alen, const char *b, size_t blen)
 /* ---- the query table ------------------------------------------------ */
 
 /* find_slot - the slot for (name, type), or NULL; len excludes any
- * trailing dot */
+ * trailing dot, h is mxspf__name_key(name, len) */
 static struct slot *
-find_slot(struct mxspf_eval *ev, const char *name, size_t len, uint16_t type)
+find_slot(struct mxspf_eval *ev, const char *name, size_t len, uint64_t h,
+    uint16_t type)
 {
 	size_t i;
 
 	for (i = 0; i < ev->nslots; i++) {
 		struct slot *s = ev->slots[i];
 
-		if (s->q.type == type && s->namelen == len &&
+		if (s->key == h && s->q.type == type && s->namelen == len &&
 		    name_eq(s->q.name, s->namelen, name, len))
 			return s;
 	}
 	return NULL;
 }
 
-/* need - the answer for (name, type): the slot when answered, else NULL
- * after making sure the query exists (ev->err set on failure) */
+/* ask - the slot for (name, type), made (a new query) when there is none;
+ * NULL with ev->err set on failure */
 static struct slot *
-need(struct mxspf_eval *ev, const char *name, uint16_t type)
+ask(struct mxspf_eval *ev, const char *name, uint16_t type)
 {
 	size_t len = strlen(name);
 	struct slot *s;
+	char *qname;
+	uint64_t h;
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
-	s = find_slot(ev, name, len, type);
-
-	if (s != NULL)
-		return s->state == SLOT_DONE ? s : NULL;
+	h = mxspf__name_key(name, len);
+	if ((s = find_slot(ev, name, len, h, type)) != NULL)
+		return s;
 	if (ev->nslots >= MXSPF_MAX_QUERIES) {
 		ev->err = MXSPF_ELIMIT;
 		return NULL;
@@ -325,22 +371,48 @@ need(struct mxspf_eval *ev, const char *name, uint16_t type)
 		ev->slots = ns;
 		ev->capslots = ncap;
 	}
-	s = arena_alloc(ev, sizeof(*s));
+	/* One allocation: the slot, then its name. */
+	s = arena_alloc(ev, sizeof(*s) + len + 1);
 	if (s == NULL)
 		return NULL;
-	memset(s, 0, sizeof(*s));
-	if ((s->q.name = arena_strndup(ev, name, len)) == NULL)
-		return NULL;
+	*s = (struct slot){ .state = SLOT_NEW };
+	qname = (char *)(s + 1);
+	memcpy(qname, name, len);
+	qname[len] = '\0';
+	s->q.name = qname;
 	s->namelen = len;
+	s->key = h;
 	s->q.id = (uint32_t)ev->nslots + 1;
 	s->q.type = type;
-	s->state = SLOT_NEW;
 	ev->slots[ev->nslots++] = s;
+	ev->unanswered++;
 	ev->v.queries++;
 	TRACE(ev, "query #%u %s %.253s%s", (unsigned)s->q.id,
 	    mxspf_rrtype_name(type), s->q.name,
 	    ev->prefetching ? " (speculative)" : "");
-	return NULL;
+	return s;
+}
+
+/* need - the answer for (name, type): the slot when answered, else NULL
+ * after making sure the query exists (ev->err set on failure) */
+static struct slot *
+need(struct mxspf_eval *ev, const char *name, uint16_t type)
+{
+	struct slot *s = ask(ev, name, type);
+
+	return s != NULL && s->state == SLOT_DONE ? s : NULL;
+}
+
+/* need_memo - need() for the one lookup of f's record or of its current
+ * term, remembered in f so that each re-entry (one per answer) skips the
+ * search; every change of record or term forgets it */
+static struct slot *
+need_memo(struct mxspf_eval *ev, struct frame *f, const char *name,
+    uint16_t type)
+{
+	if (f->slot == NULL && (f->slot = ask(ev, name, type)) == NULL)
+		return NULL;
+	return f->slot->state == SLOT_DONE ? f->slot : NULL;
 }
 
 /* addr_type - the address record type that matches the client */
@@ -348,6 +420,41 @@ static uint16_t
 addr_type(const struct mxspf_eval *ev)
 {
 	return ev->ip.family == 4 ? MXSPF_RR_A : MXSPF_RR_AAAA;
+}
+
+/* name_slots - ask once for the addresses of the first n names of an MX
+ * or PTR answer; the slots are kept with the answer, so re-entry does not
+ * search for them again (NULL for a name that cannot be queried).
+ * @return the array, or NULL with ev->err set */
+static struct slot **
+name_slots(struct mxspf_eval *ev, struct slot *s, size_t n)
+{
+	struct slot **sub;
+	size_t i;
+
+	if (s->sub != NULL)
+		return s->sub;
+	if ((sub = arena_alloc(ev, (n ? n : 1) * sizeof(*sub))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		sub[i] = NULL;
+		if (s->name_ok[i] &&
+		    (sub[i] = ask(ev, s->names[i], addr_type(ev))) == NULL)
+			return NULL;
+	}
+	return s->sub = sub;
+}
+
+/* names_wait - true while one of n name slots has no answer yet */
+static bool
+names_wait(struct slot *const *sub, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sub[i] != NULL && sub[i]->state != SLOT_DONE)
+			return true;
+	return false;
 }
 
 /* rev_name - the in-addr.arpa / ip6.arpa name of the client into b */
@@ -422,30 +529,29 @@ void_lookup(struct mxspf_eval *ev)
 static enum step_rc
 resolve_ptr(struct mxspf_eval *ev)
 {
-	struct slot *p, *a;
+	struct slot *p, *a, **sub;
 	size_t i, n;
-	bool wait = false;
 
 	if (ev->ptr == PTR_DONE)
 		return R_CONT;
-	rev_name(ev, &ev->tmp);
-	if (ev->tmp.err != 0) {
-		ev->err = MXSPF_ENOMEM;
-		return R_WAIT;
+	if (ev->ptr_slot == NULL) {
+		rev_name(ev, &ev->tmp);
+		if (ev->tmp.err != 0) {
+			ev->err = MXSPF_ENOMEM;
+			return R_WAIT;
+		}
+		ev->ptr_slot = ask(ev, mxspf_buf_cstr(&ev->tmp), MXSPF_RR_PTR);
+		if (ev->ptr_slot == NULL)
+			return R_WAIT;
 	}
-	if ((p = need(ev, mxspf_buf_cstr(&ev->tmp), MXSPF_RR_PTR)) == NULL)
+	p = ev->ptr_slot;
+	if (p->state != SLOT_DONE)
 		return R_WAIT;
 	n = p->status == MXSPF_DNS_OK ? p->n : 0;
 	ev->ptr_void = is_void(p);
 	if (n > ev->cfg->max_ptr_names)
 		n = ev->cfg->max_ptr_names;	/* s4.6.4: ignore the rest */
-	for (i = 0; i < n; i++) {
-		if (!p->name_ok[i])
-			continue;
-		if (need(ev, p->names[i], addr_type(ev)) == NULL)
-			wait = true;
-	}
-	if (wait)
+	if ((sub = name_slots(ev, p, n)) == NULL || names_wait(sub, n))
 		return R_WAIT;
 	ev->valid = arena_alloc(ev, (n ? n : 1) * sizeof(char *));
 	if (ev->valid == NULL)
@@ -453,9 +559,7 @@ resolve_ptr(struct mxspf_eval *ev)
 	for (i = 0; i < n; i++) {
 		size_t j;
 
-		if (!p->name_ok[i])
-			continue;
-		a = need(ev, p->names[i], addr_type(ev));
+		a = sub[i];
 		if (a == NULL || a->status != MXSPF_DNS_OK)
 			continue;
 		for (j = 0; j < a->n; j++) {
@@ -542,27 +646,36 @@ expand(struct mxspf_eval *ev, const char *domain, const char *p, size_t len,
 	return R_CONT;
 }
 
-/* term_target - expand the current term's target domain once */
+/* term_target - expand the current term's target domain once: none is
+ * the current domain (valid, see struct frame), a literal was expanded
+ * and checked when the record was parsed */
 static enum step_rc
-term_target(struct mxspf_eval *ev, struct frame *f, size_t off, size_t len)
+term_target(struct mxspf_eval *ev, struct frame *f, size_t off, size_t len,
+    const struct mxspf__literal *lit)
 {
 	bool ok;
+	char *t;
 
 	if (f->target != NULL)
 		return R_CONT;
 	if (len == 0) {
 		f->target = f->domain;
-		ok = true;
+		f->target_ok = true;
+		return R_CONT;
+	}
+	if (lit->name != NULL) {
+		f->target = lit->name;
+		f->target_ok = lit->valid;
 	} else {
 		if (expand(ev, f->domain, f->rec->text + off, len,
 		    MXSPF_MACRO_DOMAIN, &ok) == R_WAIT)
 			return R_WAIT;
-		f->target = arena_strndup(ev, mxspf_buf_cstr(&ev->tmp),
-		    ev->tmp.len);
+		t = arena_strndup(ev, mxspf_buf_cstr(&ev->tmp), ev->tmp.len);
+		if (t == NULL)
+			return R_WAIT;
+		f->target = t;
+		f->target_ok = ok && mxspf__valid_name(t, ev->tmp.len, false);
 	}
-	if (f->target == NULL)
-		return R_WAIT;
-	f->target_ok = ok && valid_name(f->target, strlen(f->target), false);
 	if (!f->target_ok)
 		TRACE(ev, "target '%.100s' is not a valid domain name",
 		    f->target);
@@ -589,13 +702,13 @@ match_addrs(const struct mxspf_eval *ev, const struct slot *s,
 	return false;
 }
 
-/* lookup_checked - need() plus the common DNS-failure and void rules of
- * a mechanism's first lookup */
+/* lookup_checked - need_memo() plus the common DNS-failure and void rules
+ * of a mechanism's first lookup */
 static enum match
-lookup_checked(struct mxspf_eval *ev, const char *name, uint16_t type,
-    struct slot **out)
+lookup_checked(struct mxspf_eval *ev, struct frame *f, const char *name,
+    uint16_t type, struct slot **out)
 {
-	struct slot *s = need(ev, name, type);
+	struct slot *s = need_memo(ev, f, name, type);
 
 	if (s == NULL)
 		return M_WAIT;
@@ -615,17 +728,18 @@ lookup_checked(struct mxspf_eval *ev, const char *name, uint16_t type,
 static enum match
 mech_mx(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 {
-	struct slot *mx, *a;
+	struct slot *mx, *a, **sub;
 	size_t i;
-	bool wait = false, err = false;
+	bool err = false;
 	enum match m;
 
-	/* need() is idempotent: re-entry finds the same slots. */
-	mx = need(ev, f->target, MXSPF_RR_MX);
+	/* Re-entry finds the same slots: the MX lookup is remembered in f,
+	 * the address lookups of its names with the MX answer. */
+	mx = need_memo(ev, f, f->target, MXSPF_RR_MX);
 	if (mx == NULL)
 		return M_WAIT;
 	if (dns_failed(mx) || is_void(mx)) {
-		m = lookup_checked(ev, f->target, MXSPF_RR_MX, &mx);
+		m = lookup_checked(ev, f, f->target, MXSPF_RR_MX, &mx);
 		return m == M_YES ? M_NO : m;
 	}
 	if (mx->n > ev->cfg->max_mx_names) {
@@ -634,18 +748,12 @@ mech_mx(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 		    "4.6.4)", f->target, mx->n, ev->cfg->max_mx_names);
 		return M_END;
 	}
-	for (i = 0; i < mx->n; i++) {
-		if (!mx->name_ok[i])
-			continue;
-		if (need(ev, mx->names[i], addr_type(ev)) == NULL)
-			wait = true;
-	}
-	if (wait)
+	if ((sub = name_slots(ev, mx, mx->n)) == NULL ||
+	    names_wait(sub, mx->n))
 		return M_WAIT;
 	for (i = 0; i < mx->n; i++) {
-		if (!mx->name_ok[i])
+		if ((a = sub[i]) == NULL)
 			continue;
-		a = need(ev, mx->names[i], addr_type(ev));
 		if (dns_failed(a))
 			err = true;
 		else if (match_addrs(ev, a, t))
@@ -724,12 +832,11 @@ eval_term(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 	if (t->mech == MXSPF_MECH_ALL)
 		return M_YES;
 	if (t->mech == MXSPF_MECH_IP4 || t->mech == MXSPF_MECH_IP6)
-		return mxspf__addr_match(&ev->ip, &t->net,
-		    t->mech == MXSPF_MECH_IP4 ? t->cidr4 : t->cidr6) ?
+		return mxspf__prefix_match(&t->prefix, &ev->ip_prefix) ?
 		    M_YES : M_NO;
 	if (!count_term(ev, f))
 		return M_END;
-	if (term_target(ev, f, t->ds_off, t->ds_len) == R_WAIT)
+	if (term_target(ev, f, t->ds_off, t->ds_len, &t->lit) == R_WAIT)
 		return M_WAIT;
 	if (t->mech == MXSPF_MECH_INCLUDE)
 		return mech_include(ev, f);
@@ -737,10 +844,10 @@ eval_term(struct mxspf_eval *ev, struct frame *f, const struct mxspf__term *t)
 		return M_NO;	/* no such name can exist */
 	switch (t->mech) {
 	case MXSPF_MECH_A:
-		m = lookup_checked(ev, f->target, addr_type(ev), &s);
+		m = lookup_checked(ev, f, f->target, addr_type(ev), &s);
 		return m == M_YES ? (match_addrs(ev, s, t) ? M_YES : M_NO) : m;
 	case MXSPF_MECH_EXISTS:
-		return lookup_checked(ev, f->target, MXSPF_RR_A, &s);
+		return lookup_checked(ev, f, f->target, MXSPF_RR_A, &s);
 	case MXSPF_MECH_MX:
 		return mech_mx(ev, f, t);
 	case MXSPF_MECH_PTR:
@@ -769,6 +876,7 @@ next_term(struct frame *f)
 	f->child_done = false;
 	f->target = NULL;
 	f->target_ok = false;
+	f->slot = NULL;
 }
 
 /* frame_done - f produced a result (match or default): return it to the
@@ -829,6 +937,7 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 	if (budget > ev->spec_left)
 		budget = ev->spec_left;
 	for (i = 0; i <= r->nterms && budget > 0 && ev->err == 0; i++) {
+		const struct mxspf__literal *lit;
 		size_t off, len;
 		uint16_t type;
 
@@ -838,6 +947,7 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 			ev->spec_left--;
 			off = r->redir_off;
 			len = r->redir_len;
+			lit = &r->redir_lit;
 			type = MXSPF_RR_TXT;
 		} else {
 			const struct mxspf__term *t = &r->terms[i];
@@ -852,6 +962,7 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 				continue;	/* PTR needs no target */
 			off = t->ds_off;
 			len = t->ds_len;
+			lit = &t->lit;
 			type = t->mech == MXSPF_MECH_INCLUDE ? MXSPF_RR_TXT :
 			    t->mech == MXSPF_MECH_MX ? MXSPF_RR_MX :
 			    t->mech == MXSPF_MECH_EXISTS ? MXSPF_RR_A :
@@ -861,12 +972,17 @@ prefetch_terms(struct mxspf_eval *ev, struct frame *f)
 			(void)need(ev, f->domain, type);
 			continue;
 		}
+		if (lit->name != NULL) {
+			if (lit->valid)
+				(void)need(ev, lit->name, type);
+			continue;
+		}
 		if (mxspf__macro_uses(r->text + off, len, 'p'))
 			continue;
 		(void)expand(ev, f->domain, r->text + off, len,
 		    MXSPF_MACRO_DOMAIN, &ok);
-		if (ok && valid_name(mxspf_buf_cstr(&ev->tmp), ev->tmp.len,
-		    false))
+		if (ok && mxspf__valid_name(mxspf_buf_cstr(&ev->tmp),
+		    ev->tmp.len, false))
 			(void)need(ev, mxspf_buf_cstr(&ev->tmp), type);
 	}
 }
@@ -886,7 +1002,8 @@ do_redirect(struct mxspf_eval *ev, struct frame *f)
 	}
 	if (!count_term(ev, f))
 		return R_CONT;
-	if (term_target(ev, f, r->redir_off, r->redir_len) == R_WAIT)
+	if (term_target(ev, f, r->redir_off, r->redir_len, &r->redir_lit) ==
+	    R_WAIT)
 		return R_WAIT;
 	if (!f->target_ok) {
 		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_REDIRECT_NONE,
@@ -895,7 +1012,10 @@ do_redirect(struct mxspf_eval *ev, struct frame *f)
 		return R_CONT;
 	}
 	TRACE(ev, "redirect=%.100s", f->target);
-	target = f->target;
+	/* The new domain outlives the record (a literal target is in it). */
+	target = arena_strndup(ev, f->target, strlen(f->target));
+	if (target == NULL)
+		return R_WAIT;
 	include = f->include;
 	f->target = NULL;
 	frame_clear(f);
@@ -915,10 +1035,18 @@ step_terms(struct mxspf_eval *ev, struct frame *f)
 
 	if (!f->prefetched)
 		prefetch(ev, f);
-	if (f->pc == f->rec->nterms)
-		return do_redirect(ev, f);
-	t = &f->rec->terms[f->pc];
-	m = eval_term(ev, f, t);
+	/* Terms that do not match go by here, without a trip through run()
+	 * each (most are ip4/ip6, which need no lookup). */
+	for (;;) {
+		if (f->pc == f->rec->nterms)
+			return do_redirect(ev, f);
+		t = &f->rec->terms[f->pc];
+		m = eval_term(ev, f, t);
+		if (m != M_NO || ev->err != 0)
+			break;
+		TRACE(ev, "%.*s: no match", (int)t->len, f->rec->text + t->off);
+		next_term(f);
+	}
 	switch (m) {
 	case M_WAIT:
 		return (ev->depth > 0 && &ev->frames[ev->depth - 1] != f) ?
@@ -947,11 +1075,13 @@ static enum step_rc
 select_record(struct mxspf_eval *ev, struct frame *f, const struct slot *s)
 {
 	size_t i, found = 0, which = 0, err_off = 0;
-	struct mxspf_buf why;
+	const struct txt_rr *t;
 	int rc;
 
 	for (i = 0; s->status == MXSPF_DNS_OK && i < s->n; i++) {
-		if (mxspf__record_is_spf(s->txt[i], s->txtlen[i])) {
+		/* A text that spelled a cached record is one. */
+		if (s->txts[i].rec != NULL ||
+		    mxspf__record_is_spf(s->txts[i].text, s->txts[i].len)) {
 			found++;
 			which = i;
 		}
@@ -974,23 +1104,30 @@ select_record(struct mxspf_eval *ev, struct frame *f, const struct slot *s)
 		    "%.100s has %zu SPF records", f->domain, found);
 		return R_CONT;
 	}
-	mxspf_buf_init(&why, 512);
-	rc = mxspf__ctx_record(ev->ctx, s->txt[which], s->txtlen[which],
-	    &f->rec, &why, &err_off);
-	if (rc == MXSPF_ENOMEM || why.err == MXSPF_ENOMEM) {
+	t = &s->txts[which];
+	mxspf_buf_reset(&ev->why);
+	if (t->rec != NULL) {
+		f->rec = t->rec;
+		mxspf__record_ref(f->rec);
+		rc = 0;
+	} else {
+		rc = mxspf__ctx_record_src(ev->ctx, t->text, t->len, t->src,
+		    t->srclen, &f->rec, &ev->why, &err_off);
+	}
+	if (rc == MXSPF_ENOMEM || ev->why.err == MXSPF_ENOMEM) {
 		ev->err = MXSPF_ENOMEM;
 	} else if (rc != 0) {
 		fail_eval(ev, MXSPF_PERMERROR, MXSPF_WHY_SYNTAX,
 		    "syntax error in the record of %.100s: %s", f->domain,
-		    mxspf_buf_cstr(&why));
+		    mxspf_buf_cstr(&ev->why));
 		ev->v.mech_offset = err_off;
 	} else {
 		TRACE(ev, "record of %.100s: %.*s", f->domain,
 		    (int)(f->rec->len > 300 ? 300 : f->rec->len),
 		    f->rec->text);
 		f->state = F_TERMS;
+		f->slot = NULL;
 	}
-	mxspf_buf_free(&why);
 	return R_CONT;
 }
 
@@ -998,7 +1135,7 @@ select_record(struct mxspf_eval *ev, struct frame *f, const struct slot *s)
 static enum step_rc
 fetch_record(struct mxspf_eval *ev, struct frame *f)
 {
-	struct slot *s = need(ev, f->domain, MXSPF_RR_TXT);
+	struct slot *s = need_memo(ev, f, f->domain, MXSPF_RR_TXT);
 
 	if (s == NULL)
 		return R_WAIT;
@@ -1053,7 +1190,8 @@ explain(struct mxspf_eval *ev)
 	if (expand(ev, ev->exp_domain, r->text + r->exp_off, r->exp_len,
 	    MXSPF_MACRO_DOMAIN, &ok) == R_WAIT)
 		return R_WAIT;
-	if (!ok || !valid_name(mxspf_buf_cstr(&ev->tmp), ev->tmp.len, false)) {
+	if (!ok || !mxspf__valid_name(mxspf_buf_cstr(&ev->tmp), ev->tmp.len,
+	    false)) {
 		set_default_exp(ev);
 		return R_CONT;
 	}
@@ -1064,12 +1202,12 @@ explain(struct mxspf_eval *ev)
 	if (s == NULL)
 		return R_WAIT;
 	if (s->status != MXSPF_DNS_OK || s->n != 1 ||
-	    mxspf__macro_check(s->txt[0], s->txtlen[0], MXSPF_MACRO_EXP,
-	    &bad, &why) != 0) {
+	    mxspf__macro_check(s->txts[0].text, s->txts[0].len,
+	    MXSPF_MACRO_EXP, &bad, &why) != 0) {
 		set_default_exp(ev);
 		return R_CONT;
 	}
-	if (expand(ev, ev->exp_domain, s->txt[0], s->txtlen[0],
+	if (expand(ev, ev->exp_domain, s->txts[0].text, s->txts[0].len,
 	    MXSPF_MACRO_EXP, &ok) == R_WAIT)
 		return R_WAIT;
 	if (!ok || ev->tmp.len > MXSPF_MAX_EXPLANATION) {
@@ -1121,6 +1259,123 @@ is_v4_mapped(const struct mxspf_addr *a)
 	return memcmp(a->b, prefix, sizeof(prefix)) == 0;
 }
 
+/* The part eval_clear() zeroes runs from cur to the end of frames[0],
+ * and frames[] is the last member. */
+_Static_assert(offsetof(struct mxspf_eval, cur) <
+    offsetof(struct mxspf_eval, frames), "cur comes before frames");
+_Static_assert(offsetof(struct mxspf_eval, frames) +
+    sizeof(struct frame) * MXSPF_MAX_DEPTH == sizeof(struct mxspf_eval),
+    "frames is the last member");
+
+/* eval_clear - make a fresh or reused evaluation object empty */
+static void
+eval_clear(struct mxspf_eval *ev)
+{
+	size_t from = offsetof(struct mxspf_eval, cur);
+
+	memset(&ev->cur, 0, offsetof(struct mxspf_eval, frames) -
+	    from + sizeof(ev->frames[0]));
+	ev->first.used = 0;
+	ev->cur = &ev->first;
+	mxspf_buf_reset(&ev->trace);
+	ev->s_mechanism.set = false;
+	ev->s_mech_domain.set = false;
+	ev->s_problem.set = false;
+	ev->s_explanation.set = false;
+}
+
+/* eval_obtain - an empty evaluation object: one the context kept, or a
+ * new one (whose first arena chunk is in the same allocation) */
+static struct mxspf_eval *
+eval_obtain(struct mxspf_ctx *ctx)
+{
+	struct mxspf_eval *ev = ctx->spare;
+	size_t head;
+
+	if (ev != NULL) {
+		ctx->spare = ev->next_spare;
+		ctx->nspare--;
+	} else {
+		head = (sizeof(*ev) + _Alignof(max_align_t) - 1) &
+		    ~(_Alignof(max_align_t) - 1);
+		if ((ev = mxspf__alloc(head + ARENA_FIRST)) == NULL)
+			return NULL;
+		ev->ctx = ctx;
+		ev->cfg = &ctx->cfg;
+		ev->first.next = NULL;
+		ev->first.data = (char *)ev + head;
+		ev->first.cap = ARENA_FIRST;
+		mxspf_buf_init(&ev->trace, MXSPF_MAX_TRACE);
+		mxspf_buf_init(&ev->tmp, MXSPF_MAX_MACRO_OUT);
+		mxspf_buf_init(&ev->scratch[0], MXSPF_MAX_MACRO_OUT);
+		mxspf_buf_init(&ev->scratch[1], MXSPF_MAX_MACRO_OUT);
+		mxspf_buf_init(&ev->why, 512);
+		mxspf_buf_init(&ev->s_mechanism.b, SIZE_MAX);
+		mxspf_buf_init(&ev->s_mech_domain.b, SIZE_MAX);
+		mxspf_buf_init(&ev->s_problem.b, 1024);
+		mxspf_buf_init(&ev->s_explanation.b, SIZE_MAX);
+	}
+	ev->next_spare = NULL;
+	eval_clear(ev);
+	return ev;
+}
+
+/* eval_release - drop what one evaluation holds: record references and
+ * arena chunks beyond the first */
+static void
+eval_release(struct mxspf_eval *ev)
+{
+	struct chunk *c, *next;
+	size_t i, j;
+
+	/* Frames above depth were cleared when they were popped. */
+	for (i = 0; i < ev->depth; i++)
+		frame_clear(&ev->frames[i]);
+	mxspf__record_unref(ev->exp_rec);
+	ev->exp_rec = NULL;
+	for (i = 0; i < ev->nslots; i++) {
+		struct slot *s = ev->slots[i];
+
+		for (j = 0; j < s->ntxts; j++)
+			mxspf__record_unref(s->txts[j].rec);
+		s->ntxts = 0;
+	}
+	for (c = ev->cur; c != &ev->first; c = next) {
+		next = c->next;
+		free(c);
+	}
+	ev->cur = &ev->first;
+}
+
+/* eval_destroy - free an evaluation object and its buffers */
+static void
+eval_destroy(struct mxspf_eval *ev)
+{
+	eval_release(ev);
+	mxspf_buf_free(&ev->trace);
+	mxspf_buf_free(&ev->tmp);
+	mxspf_buf_free(&ev->scratch[0]);
+	mxspf_buf_free(&ev->scratch[1]);
+	mxspf_buf_free(&ev->why);
+	mxspf_buf_free(&ev->s_mechanism.b);
+	mxspf_buf_free(&ev->s_mech_domain.b);
+	mxspf_buf_free(&ev->s_problem.b);
+	mxspf_buf_free(&ev->s_explanation.b);
+	free(ev);
+}
+
+void
+mxspf__eval_free_spares(struct mxspf_ctx *ctx)
+{
+	struct mxspf_eval *ev;
+
+	while ((ev = ctx->spare) != NULL) {
+		ctx->spare = ev->next_spare;
+		eval_destroy(ev);
+	}
+	ctx->nspare = 0;
+}
+
 /* split_sender - set sender, local-part and domain of the identity
  * (RFC 7208 s4.3: a missing local-part is "postmaster"; the HELO identity
  * and a null reverse-path use postmaster@<helo>) */
@@ -1128,21 +1383,21 @@ static int
 split_sender(struct mxspf_eval *ev, const struct mxspf_request *req)
 {
 	const char *s = req->sender != NULL ? req->sender : "";
-	const char *at, *local, *dom;
-	size_t llen, dlen, slen;
+	const char *at, *local = "postmaster", *dom;
+	size_t llen = strlen("postmaster"), dlen, slen;
 	char *p;
 
 	if (req->identity == MXSPF_ID_HELO || s[0] == '\0') {
-		local = "postmaster";
 		dom = ev->helo;
 	} else if ((at = strrchr(s, '@')) == NULL) {
-		local = "postmaster";
 		dom = s;
 	} else {
-		local = at == s ? "postmaster" : s;
+		if (at != s) {
+			local = s;
+			llen = (size_t)(at - s);
+		}
 		dom = at + 1;
 	}
-	llen = (local == s) ? (size_t)(strrchr(s, '@') - s) : strlen(local);
 	dlen = strlen(dom);
 	slen = llen + 1 + dlen;
 	ev->local = arena_strndup(ev, local, llen);
@@ -1167,7 +1422,7 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 {
 	struct mxspf_eval *ev;
 	const char *helo;
-	size_t head, helo_len;
+	size_t helo_len;
 	bool mailfrom;
 	int rc;
 
@@ -1188,18 +1443,8 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 			return MXSPF_EINVAL;
 		helo_len = MXSPF_MAX_IDENTITY;
 	}
-	/* One allocation holds the evaluation and its first arena chunk. */
-	head = (sizeof(*ev) + _Alignof(max_align_t) - 1) &
-	    ~(_Alignof(max_align_t) - 1);
-	ev = mxspf__alloc(head + ARENA_FIRST);
-	if (ev == NULL)
+	if ((ev = eval_obtain(ctx)) == NULL)
 		return MXSPF_ENOMEM;
-	memset(ev, 0, sizeof(*ev));
-	ev->first.data = (char *)ev + head;
-	ev->first.cap = ARENA_FIRST;
-	ev->cur = &ev->first;
-	ev->ctx = ctx;
-	ev->cfg = &ctx->cfg;
 	ev->spec_left = ctx->cfg.max_dns_terms;
 	ev->ip = req->client;
 	if (ev->ip.family == 6 && is_v4_mapped(&ev->ip)) {
@@ -1208,11 +1453,8 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 		memset(ev->ip.b + 4, 0, 12);
 		ev->ip.family = 4;
 	}
+	mxspf__prefix_make(&ev->ip_prefix, &ev->ip, 128);
 	ev->now = req->now;
-	mxspf_buf_init(&ev->trace, MXSPF_MAX_TRACE);
-	mxspf_buf_init(&ev->tmp, MXSPF_MAX_MACRO_OUT);
-	mxspf_buf_init(&ev->scratch[0], MXSPF_MAX_MACRO_OUT);
-	mxspf_buf_init(&ev->scratch[1], MXSPF_MAX_MACRO_OUT);
 	ctx->evals++;
 	ev->helo = arena_strndup(ev, helo, helo_len);
 	if (ev->helo == NULL || (rc = split_sender(ev, req)) != 0) {
@@ -1231,7 +1473,8 @@ mxspf_eval_new(struct mxspf_eval **out, struct mxspf_ctx *ctx,
 		TRACE(ev, "check_host(%s, %.253s, %.300s)", ip,
 		    ev->sender_domain, ev->sender);
 	}
-	if (!valid_name(ev->sender_domain, strlen(ev->sender_domain), true)) {
+	if (!mxspf__valid_name(ev->sender_domain, strlen(ev->sender_domain),
+	    true)) {
 		TRACE(ev, "'%.100s' is not a valid multi-label domain",
 		    ev->sender_domain);
 		set_str(ev, &ev->s_problem, "invalid domain", 14);
@@ -1266,7 +1509,6 @@ trace_end(struct mxspf_eval *ev)
 int
 mxspf_eval_step(struct mxspf_eval *ev)
 {
-	size_t i;
 	int rc;
 
 	if (ev->err != 0)
@@ -1274,11 +1516,8 @@ mxspf_eval_step(struct mxspf_eval *ev)
 	rc = run(ev);
 	if (rc == MXSPF_STEP_DONE)
 		trace_end(ev);
-	if (rc != MXSPF_STEP_QUERY)
+	if (rc != MXSPF_STEP_QUERY || ev->unanswered > 0)
 		return rc;
-	for (i = 0; i < ev->nslots; i++)
-		if (ev->slots[i]->state != SLOT_DONE)
-			return MXSPF_STEP_QUERY;
 	/* Waiting with nothing outstanding would hang the driver. */
 	fail_eval(ev, MXSPF_TEMPERROR, MXSPF_WHY_DNS,
 	    "internal error: evaluation stalled");
@@ -1304,13 +1543,45 @@ mxspf_eval_next_query(struct mxspf_eval *ev)
  * negative MXSPF_E* code) */
 #define MALFORMED 1
 
+/* store_txt - validate and keep a TXT record: the text of the cached
+ * record it spells, else a copy in the arena; 0, MALFORMED, or a negative
+ * MXSPF_E* */
+static int
+store_txt(struct mxspf_eval *ev, struct txt_rr *t, const uint8_t *p,
+    size_t len)
+{
+	size_t total;
+	char *dst;
+
+	t->src = p;
+	t->srclen = len;
+	if ((t->rec = mxspf__ctx_record_hint(ev->ctx, p, len)) != NULL) {
+		t->text = t->rec->text;
+		t->len = t->rec->len;
+		return 0;
+	}
+	if (mxspf__rdata_txt_len(p, len, &total) != 0)
+		return MALFORMED;
+	/* An over-long text is kept cut (it then fails to parse), so it
+	 * still counts when records are selected. */
+	if (total > MXSPF_MAX_RECORD)
+		total = MXSPF_MAX_RECORD + 1;
+	if ((dst = arena_alloc(ev, total + 1)) == NULL)
+		return ev->err;
+	if (mxspf__rdata_txt_copy(p, len, dst, total + 1) < 0)
+		return MALFORMED;
+	t->text = dst;
+	t->len = total;
+	return 0;
+}
+
 /* store_one - validate and copy record i of an answer into the arena;
  * 0, MALFORMED, or a negative MXSPF_E* */
 static int
 store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
     size_t len)
 {
-	size_t total, off = 0;
+	size_t off = 0;
 	char *dst;
 
 	switch (s->q.type) {
@@ -1319,19 +1590,7 @@ store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
 		return mxspf__rdata_addr(p, len, s->q.type, &s->addrs[i]) ==
 		    0 ? 0 : MALFORMED;
 	case MXSPF_RR_TXT:
-		if (mxspf__rdata_txt_len(p, len, &total) != 0)
-			return MALFORMED;
-		/* An over-long text is kept cut (it then fails to parse),
-		 * so it still counts when records are selected. */
-		if (total > MXSPF_MAX_RECORD)
-			total = MXSPF_MAX_RECORD + 1;
-		if ((dst = arena_alloc(ev, total + 1)) == NULL)
-			return ev->err;
-		if (mxspf__rdata_txt_copy(p, len, dst, total + 1) < 0)
-			return MALFORMED;
-		s->txt[i] = dst;
-		s->txtlen[i] = total;
-		return 0;
+		return store_txt(ev, &s->txts[i], p, len);
 	default:
 		if ((dst = arena_alloc(ev, len + 1)) == NULL)
 			return ev->err;
@@ -1344,7 +1603,7 @@ store_one(struct mxspf_eval *ev, struct slot *s, size_t i, const uint8_t *p,
 		    off != len)
 			return MALFORMED;
 		s->names[i] = dst;
-		s->name_ok[i] = valid_name(dst, strlen(dst), false);
+		s->name_ok[i] = mxspf__valid_name(dst, strlen(dst), false);
 		return 0;
 	}
 }
@@ -1366,9 +1625,10 @@ store_answer(struct mxspf_eval *ev, struct slot *s,
 		    NULL)
 			return ev->err;
 	} else if (s->q.type == MXSPF_RR_TXT) {
-		if ((s->txt = arena_alloc(ev, n * sizeof(char *))) == NULL ||
-		    (s->txtlen = arena_alloc(ev, n * sizeof(size_t))) == NULL)
+		if ((s->txts = arena_alloc(ev, n * sizeof(*s->txts))) == NULL)
 			return ev->err;
+		memset(s->txts, 0, n * sizeof(*s->txts));
+		s->ntxts = n;	/* eval_release() drops their records */
 	} else if ((s->names = arena_alloc(ev, n * sizeof(char *))) == NULL ||
 	    (s->name_ok = arena_alloc(ev, n * sizeof(bool))) == NULL) {
 		return ev->err;
@@ -1398,6 +1658,7 @@ mxspf_eval_answer(struct mxspf_eval *ev, uint32_t id,
 	if (s->state == SLOT_DONE)
 		return MXSPF_ENOENT;
 	s->state = SLOT_DONE;
+	ev->unanswered--;
 	s->status = ans->status;
 	if ((unsigned)ans->status > MXSPF_DNS_TIMEOUT)
 		s->status = MXSPF_DNS_SERVFAIL;
@@ -1447,14 +1708,14 @@ mxspf_eval_verdict(const struct mxspf_eval *ev)
 	e->v.identity = ev->identity;
 	e->v.domain = ev->sender_domain;
 	e->v.mechanism = ev->v.reason == MXSPF_WHY_MECHANISM ?
-	    ev->s_mechanism : NULL;
+	    vstr_get(&ev->s_mechanism) : NULL;
 	e->v.mech_domain = ev->v.reason == MXSPF_WHY_MECHANISM ?
-	    ev->s_mech_domain : NULL;
+	    vstr_get(&ev->s_mech_domain) : NULL;
 	e->v.problem = (ev->v.result == MXSPF_PERMERROR ||
 	    ev->v.result == MXSPF_TEMPERROR || ev->v.result == MXSPF_NONE) ?
-	    ev->s_problem : NULL;
-	e->v.explanation = ev->v.result == MXSPF_FAIL ? ev->s_explanation :
-	    NULL;
+	    vstr_get(&ev->s_problem) : NULL;
+	e->v.explanation = ev->v.result == MXSPF_FAIL ?
+	    vstr_get(&ev->s_explanation) : NULL;
 	return &ev->v;
 }
 
@@ -1467,28 +1728,22 @@ mxspf_eval_trace(const struct mxspf_eval *ev)
 void
 mxspf_eval_free(struct mxspf_eval *ev)
 {
-	struct chunk *c, *next;
-	size_t i;
+	struct mxspf_ctx *ctx;
 
 	if (ev == NULL)
 		return;
-	for (i = 0; i < MXSPF_MAX_DEPTH; i++)
-		frame_clear(&ev->frames[i]);
-	mxspf__record_unref(ev->exp_rec);
-	free(ev->s_mechanism);
-	free(ev->s_mech_domain);
-	free(ev->s_problem);
-	free(ev->s_explanation);
-	mxspf_buf_free(&ev->trace);
-	mxspf_buf_free(&ev->tmp);
-	mxspf_buf_free(&ev->scratch[0]);
-	mxspf_buf_free(&ev->scratch[1]);
-	for (c = ev->cur; c != &ev->first; c = next) {
-		next = c->next;
-		free(c);
+	ctx = ev->ctx;
+	ctx->evals--;
+	if (ctx->nspare >= EVAL_SPARES) {
+		eval_destroy(ev);
+		return;
 	}
-	ev->ctx->evals--;
-	free(ev);
+	/* Keep the object (its arena chunk and buffers) for the context's
+	 * next evaluation: a check then allocates next to nothing. */
+	eval_release(ev);
+	ev->next_spare = ctx->spare;
+	ctx->spare = ev;
+	ctx->nspare++;
 }
 
 int

@@ -37,8 +37,49 @@ mxspf__ascii_lower(int c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
+/* mxspf__hex_value - the value of hex digit c, or -1 */
+static inline int
+mxspf__hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* mxspf__strcaseeq_n - case-insensitive ASCII compare of a[0..alen) and
  * the C string b */
 bool mxspf__strcaseeq_n(const char *a, size_t alen, const char *b);
+
+/* mxspf__valid_name - p[0..len) is a domain that can be queried: 1..253
+ * octets after dropping one trailing dot, labels of 1..63 octets;
+ * multi_label also requires two labels and no domain literal (RFC 7208
+ * s4.3) */
+bool mxspf__valid_name(const char *p, size_t len, bool multi_label);
+
+/* mxspf__fold8 - 8 bytes folded for hashing names: bit 0x20 set in each
+ * byte, so an upper-case ASCII letter and its lower case (and a few other
+ * pairs of bytes) coincide; equal folds must still be compared */
+static inline uint64_t
+mxspf__fold8(uint64_t w)
+{
+	return w | 0x2020202020202020ULL;
+}
+
+/* mxspf__name_hash - a 64-bit hash of p[0..len) folded by mxspf__fold8(),
+ * 8 bytes a step: names that differ only in ASCII case hash alike */
+uint64_t mxspf__name_hash(const char *p, size_t len);
+
+/* mxspf__name_key - a cheap case-insensitive key of p[0..len) from its
+ * length and its first and last 8 bytes: names with different keys
+ * differ, equal keys must still be compared */
+uint64_t mxspf__name_key(const char *p, size_t len);
+
+/* mxspf__name_eq_lower - true when p[0..len) equals the lower-case lower
+ * [0..len) ignoring ASCII case */
+bool mxspf__name_eq_lower(const char *p, const char *lower, size_t len);
 
 #endif

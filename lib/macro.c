@@ -27,8 +27,8 @@ static int macro_item_parse(const char *, size_t, size_t *, unsigned,
     struct macro_item *, const char **);
 static bool is_delim(int);
 static bool letter_allowed(int, unsigned);
-static void letter_value(const struct mxspf_macro_env *, int,
-    struct mxspf_buf *);
+static const char *letter_value(const struct mxspf_macro_env *, int,
+    struct mxspf_buf *, size_t *);
 static void transform(const struct macro_item *, const char *, size_t,
     struct mxspf_buf *);
 static void url_encode(const char *, size_t, struct mxspf_buf *);
@@ -191,18 +191,19 @@ check_domain_end(const char *p, size_t len, bool ends_in_macro)
 bool
 mxspf__macro_uses(const char *p, size_t len, int c)
 {
-	size_t o;
+	const char *q = p, *end = p + len;
 
-	if (memchr(p, '%', len) == NULL)
-		return false;
-	for (o = 0; o + 2 < len; o++) {
-		if (p[o] == '%' && p[o + 1] == '%') {
-			o++;
+	/* From one '%' to the next (memchr skips the text between). */
+	while ((q = memchr(q, '%', (size_t)(end - q))) != NULL) {
+		if (end - q < 3)
+			return false;
+		if (q[1] == '%') {
+			q += 2;
 			continue;
 		}
-		if (p[o] == '%' && p[o + 1] == '{' &&
-		    mxspf__ascii_lower((unsigned char)p[o + 2]) == c)
+		if (q[1] == '{' && mxspf__ascii_lower((unsigned char)q[2]) == c)
 			return true;
+		q++;
 	}
 	return false;
 }
@@ -238,49 +239,57 @@ put_ip_dotted(const struct mxspf_addr *a, struct mxspf_buf *out)
 	}
 }
 
-/* letter_value - append the raw value of macro letter c */
-static void
-letter_value(const struct mxspf_macro_env *env, int c, struct mxspf_buf *out)
+/* letter_value - the raw value of macro letter c: a string of env, or
+ * text formatted into val.  @return the value, *n its length */
+static const char *
+letter_value(const struct mxspf_macro_env *env, int c, struct mxspf_buf *val,
+    size_t *n)
 {
+	const char *s = "";
 	char text[64];
 
 	switch (c) {
 	case 's':
-		mxspf_buf_puts(out, env->sender ? env->sender : "");
+		s = env->sender;
 		break;
 	case 'l':
-		mxspf_buf_puts(out, env->local ? env->local : "");
+		s = env->local;
 		break;
 	case 'o':
-		mxspf_buf_puts(out, env->sender_domain ? env->sender_domain :
-		    "");
+		s = env->sender_domain;
 		break;
 	case 'd':
-		mxspf_buf_puts(out, env->domain ? env->domain : "");
-		break;
-	case 'i':
-		put_ip_dotted(env->ip, out);
+		s = env->domain;
 		break;
 	case 'p':
-		mxspf_buf_puts(out, env->ptr ? env->ptr : "unknown");
+		s = env->ptr ? env->ptr : "unknown";
 		break;
 	case 'v':
-		mxspf_buf_puts(out, env->ip->family == 4 ? "in-addr" : "ip6");
+		s = env->ip->family == 4 ? "in-addr" : "ip6";
 		break;
 	case 'h':
-		mxspf_buf_puts(out, env->helo ? env->helo : "");
-		break;
-	case 'c':
-		if (mxspf_addr_format(env->ip, text, sizeof(text)) == 0)
-			mxspf_buf_puts(out, text);
+		s = env->helo;
 		break;
 	case 'r':
-		mxspf_buf_puts(out, env->receiver ? env->receiver : "unknown");
+		s = env->receiver ? env->receiver : "unknown";
 		break;
+	case 'i':
+	case 'c':
 	case 't':
-		mxspf_buf_appendf(out, "%lld", (long long)env->now);
-		break;
+		mxspf_buf_reset(val);
+		if (c == 'i')
+			put_ip_dotted(env->ip, val);
+		else if (c == 't')
+			mxspf_buf_appendf(val, "%lld", (long long)env->now);
+		else if (mxspf_addr_format(env->ip, text, sizeof(text)) == 0)
+			mxspf_buf_puts(val, text);
+		*n = val->len;
+		return mxspf_buf_cstr(val);
 	}
+	if (s == NULL)
+		s = "";
+	*n = strlen(s);
+	return s;
 }
 
 /* part_delim - true when c splits parts for item it */
@@ -393,11 +402,19 @@ mxspf__macro_expand(const char *p, size_t len, unsigned flags,
 		mxspf_buf_init(val, MXSPF_MAX_MACRO_OUT);
 		mxspf_buf_init(tr, MXSPF_MAX_MACRO_OUT);
 	}
+	mxspf_buf_reset(val);	/* (a caller's may hold an old error) */
+	mxspf_buf_reset(tr);
 	while (o < len && rc == 0) {
 		struct macro_item it;
+		const char *v, *pct;
+		size_t n;
 
 		if (p[o] != '%') {
-			mxspf_buf_putc(out, p[o++]);
+			/* A run of literal text, in one append. */
+			pct = memchr(p + o, '%', len - o);
+			n = pct != NULL ? (size_t)(pct - (p + o)) : len - o;
+			mxspf_buf_append(out, p + o, n);
+			o += n;
 			continue;
 		}
 		if (o + 1 < len && p[o + 1] == '%') {
@@ -411,15 +428,19 @@ mxspf__macro_expand(const char *p, size_t len, unsigned flags,
 			o += 2;
 		} else if (macro_item_parse(p, len, &o, flags, &it, &why) ==
 		    0) {
-			mxspf_buf_reset(val);
-			mxspf_buf_reset(tr);
-			letter_value(env, it.letter, val);
-			transform(&it, mxspf_buf_cstr(val), val->len, tr);
+			v = letter_value(env, it.letter, val, &n);
+			if (it.digits != 0 || it.reverse || it.delims != NULL) {
+				/* (Without these, the transformation would
+				 * give the value back unchanged.) */
+				mxspf_buf_reset(tr);
+				transform(&it, v, n, tr);
+				v = mxspf_buf_cstr(tr);
+				n = tr->len;
+			}
 			if (it.upper)
-				url_encode(mxspf_buf_cstr(tr), tr->len, out);
+				url_encode(v, n, out);
 			else
-				mxspf_buf_append(out, mxspf_buf_cstr(tr),
-				    tr->len);
+				mxspf_buf_append(out, v, n);
 			if (val->err != 0 || tr->err != 0)
 				rc = val->err != 0 ? val->err : tr->err;
 		} else {

@@ -142,6 +142,24 @@ mxspf__rdata_txt_copy(const uint8_t *p, size_t len, char *dst, size_t cap)
 	return rc;
 }
 
+bool
+mxspf__rdata_txt_equal(const uint8_t *p, size_t len, const char *text,
+    size_t tlen)
+{
+	size_t off = 0, t = 0;
+
+	while (off < len) {
+		size_t n = p[off++];
+
+		if (n > len - off || n > tlen - t ||
+		    memcmp(p + off, text + t, n) != 0)
+			return false;
+		off += n;
+		t += n;
+	}
+	return t == tlen;
+}
+
 int
 mxspf__rdata_name_into(const uint8_t *p, size_t len, size_t *off, char *dst,
     size_t cap)

@@ -6,6 +6,7 @@
 #ifndef MXSPF_RDATA_H
 #define MXSPF_RDATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,11 @@ int mxspf__rdata_txt_len(const uint8_t *p, size_t len, size_t *total);
  * text was cut to fit, -1 for malformed RDATA */
 int mxspf__rdata_txt_copy(const uint8_t *p, size_t len, char *dst,
     size_t cap);
+
+/* mxspf__rdata_txt_equal - true when the strings of a TXT RDATA, joined,
+ * are exactly text[0..tlen); malformed RDATA is never equal */
+bool mxspf__rdata_txt_equal(const uint8_t *p, size_t len, const char *text,
+    size_t tlen);
 
 /* mxspf__rdata_name_into - mxspf__rdata_name() into dst (cap bytes, NUL
  * added); a name's text is never longer than its wire form */

@@ -60,8 +60,11 @@ mxspf__mech_queries_dns(enum mxspf__mech m)
 bool
 mxspf__record_is_spf(const char *text, size_t len)
 {
-	return len >= 6 && mxspf__strcaseeq_n(text, 6, "v=spf1") &&
-	    (len == 6 || text[6] == ' ');
+	if (len < 6 || (len > 6 && text[6] != ' '))
+		return false;
+	/* The usual spelling first; the version is case-insensitive. */
+	return memcmp(text, "v=spf1", 6) == 0 ||
+	    mxspf__strcaseeq_n(text, 6, "v=spf1");
 }
 
 /* syntax - record a syntax error in term [off, off+len) at byte at */
@@ -193,6 +196,8 @@ parse_ip(struct parser *ps, size_t toff, size_t tlen, size_t s, size_t e,
 	if (mxspf__addr_parse_n(ps->t + s, e - s, fam, &tm->net) != 0)
 		return syntax(ps, toff, tlen, s, fam == 4 ?
 		    "invalid IPv4 network" : "invalid IPv6 network");
+	mxspf__prefix_make(&tm->prefix, &tm->net, fam == 4 ? tm->cidr4 :
+	    tm->cidr6);
 	return 0;
 }
 
@@ -325,6 +330,64 @@ modifier_name_len(const char *p, size_t len)
 	return i;
 }
 
+/* literal_len - the room a domain-spec at [off, off+len) needs after the
+ * text when it is literal (its copy and a NUL), else 0 */
+static size_t
+literal_len(const char *t, size_t off, size_t len)
+{
+	if (len == 0 || len > MXSPF_MAX_NAME ||
+	    memchr(t + off, '%', len) != NULL)
+		return 0;
+	return len + 1;
+}
+
+/* literal_put - copy the domain-spec at [off, off+len) to *dst when it is
+ * literal, and advance *dst */
+static void
+literal_put(const char *t, size_t off, size_t len, char **dst,
+    struct mxspf__literal *lit)
+{
+	size_t n = literal_len(t, off, len);
+
+	if (n == 0)
+		return;
+	memcpy(*dst, t + off, len);
+	(*dst)[len] = '\0';
+	lit->name = *dst;
+	lit->valid = mxspf__valid_name(*dst, len, false);
+	*dst += n;
+}
+
+/* add_literals - append the literal domain-specs of the terms and of
+ * redirect= to the text, so the evaluator uses them without expanding
+ * or validating them on every check */
+static int
+add_literals(struct mxspf__record *r)
+{
+	size_t i, need = 0;
+	char *text, *dst;
+
+	for (i = 0; i < r->nterms; i++)
+		need += literal_len(r->text, r->terms[i].ds_off,
+		    r->terms[i].ds_len);
+	if (r->has_redirect)
+		need += literal_len(r->text, r->redir_off, r->redir_len);
+	if (need == 0)
+		return 0;
+	text = mxspf__realloc(r->text, r->len + 1 + need);
+	if (text == NULL)
+		return MXSPF_ENOMEM;
+	r->text = text;
+	dst = text + r->len + 1;
+	for (i = 0; i < r->nterms; i++)
+		literal_put(text, r->terms[i].ds_off, r->terms[i].ds_len, &dst,
+		    &r->terms[i].lit);
+	if (r->has_redirect)
+		literal_put(text, r->redir_off, r->redir_len, &dst,
+		    &r->redir_lit);
+	return 0;
+}
+
 /* parse_term - one space-delimited term at [off, off+len) */
 static int
 parse_term(struct parser *ps, size_t off, size_t len)
@@ -399,6 +462,8 @@ mxspf__record_parse(const char *text, size_t len,
 		if (o > s)
 			rc = parse_term(&ps, s, o - s);
 	}
+	if (rc == 0)
+		rc = add_literals(ps.r);
 	if (rc != 0) {
 		mxspf__record_unref(ps.r);
 		return rc;
@@ -408,16 +473,8 @@ mxspf__record_parse(const char *text, size_t len,
 }
 
 void
-mxspf__record_ref(struct mxspf__record *r)
+mxspf__record_free(struct mxspf__record *r)
 {
-	r->refs++;
-}
-
-void
-mxspf__record_unref(struct mxspf__record *r)
-{
-	if (r == NULL || --r->refs > 0)
-		return;
 	free(r->terms);
 	free(r->text);
 	free(r);

@@ -87,7 +87,6 @@ struct mxspf_zone {
 };
 
 static size_t zone_trim(const char *p, size_t len);
-static uint64_t zone_hash(const char *p, size_t len);
 static struct zone_name *zone_find(const struct mxspf_zone *z,
     const char *p, size_t len);
 static void zone_grow(struct mxspf_zone *z);
@@ -144,49 +143,19 @@ zone_trim(const char *p, size_t len)
 	return len;
 }
 
-/* zone_hash - hash of the lower-case form of p[0..len): 8 bytes a step
- * (lookups hash every query name; byte-at-a-time FNV showed in profiles) */
-static uint64_t
-zone_hash(const char *p, size_t len)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
-	unsigned char lc[8];
-	size_t i = 0, j, n;
-
-	while (i < len) {
-		n = len - i < 8 ? len - i : 8;
-		for (j = 0; j < 8; j++)
-			lc[j] = j < n ? (unsigned char)mxspf__ascii_lower(
-			    (unsigned char)p[i + j]) : 0;
-		memcpy(&w, lc, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-		i += n;
-	}
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 29);
-}
-
 /* zone_find - the name p[0..len) (already trimmed), or NULL */
 static struct zone_name *
 zone_find(const struct mxspf_zone *z, const char *p, size_t len)
 {
 	struct zone_name *n;
 	uint64_t h;
-	size_t i;
 
-	h = zone_hash(p, len);
+	/* One pass over the name (hashed 8 bytes a step, lower-cased on the
+	 * fly), no copy; keys were lower-cased and hashed when added. */
+	h = mxspf__name_hash(p, len);
 	for (n = z->buckets[h & (z->nbuckets - 1)]; n != NULL; n = n->next) {
-		if (n->hash != h || n->keylen != len)
-			continue;
-		if (memcmp(p, n->key, len) == 0)
-			return n;	/* already lower case */
-		for (i = 0; i < len; i++) {
-			if (mxspf__ascii_lower((unsigned char)p[i]) !=
-			    (unsigned char)n->key[i])
-				break;
-		}
-		if (i == len)
+		if (n->hash == h && n->keylen == len &&
+		    mxspf__name_eq_lower(p, n->key, len))
 			return n;
 	}
 	return NULL;
@@ -244,7 +213,7 @@ zone_touch(struct mxspf_zone *z, const char *p, size_t len,
 	for (i = 0; i < len; i++)
 		n->key[i] = (char)mxspf__ascii_lower((unsigned char)p[i]);
 	n->keylen = len;
-	n->hash = zone_hash(p, len);
+	n->hash = mxspf__name_hash(p, len);
 	if (z->count >= z->nbuckets / 4 * 3)
 		zone_grow(z);
 	b = n->hash & (z->nbuckets - 1);

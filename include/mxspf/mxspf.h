@@ -287,7 +287,12 @@ const struct mxspf_verdict *mxspf_eval_verdict(const struct mxspf_eval *ev);
  */
 const char *mxspf_eval_trace(const struct mxspf_eval *ev);
 
-/** Free an evaluation (outstanding queries are forgotten). */
+/**
+ * Free an evaluation (outstanding queries are forgotten).  Its context
+ * keeps the storage of a few freed evaluations for its next
+ * mxspf_eval_new() (so a daemon's checks allocate next to nothing);
+ * mxspf_ctx_free() releases it.
+ */
 void mxspf_eval_free(struct mxspf_eval *ev);
 
 /* The operations of any sans-I/O object that asks for DNS queries (an

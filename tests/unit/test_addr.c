@@ -1,8 +1,10 @@
 /* tests/unit/test_addr.c - unit tests of lib/addr.c.
  * Owns: checks of mxspf_addr_parse (IPv4, IPv6, the IPv4-mapped rule of
  * RFC 7208 s5, invalid text), mxspf__addr_parse_n (strict family, bounded
- * length), mxspf_addr_format (RFC 5952 text, short buffers) and
- * mxspf__addr_match (CIDR lengths 0 to 128, clamping, family mismatch).
+ * length), mxspf_addr_format (RFC 5952 text, short buffers),
+ * mxspf__addr_match (CIDR lengths 0 to 128, clamping, family mismatch),
+ * and, against the C library on random input, the parser and formatter
+ * that mirror inet_pton/inet_ntop and the word-wise prefix matching.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
@@ -11,10 +13,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mxspf/mxspf.h"
 #include "addr.h"
+
+#define RANDOM_ROUNDS 200000	/* random cases per differential test */
 
 static void test_parse_v4(void **);
 static void test_parse_v6(void **);
@@ -28,6 +34,204 @@ static void test_match_v4(void **);
 static void test_match_v6(void **);
 static void test_match_clamp(void **);
 static void test_match_family(void **);
+static void test_parse_like_inet_pton(void **);
+static void test_format_like_inet_ntop(void **);
+static void test_prefix(void **);
+
+static struct mxspf_addr addr(const char *);
+
+/* rng - the next number of random(), seeded by each test with srandom()
+ * so that every run draws the same cases */
+static uint32_t
+rng(void)
+{
+	return (uint32_t)random();
+}
+
+/* check_parse - mxspf__addr_parse_n(p, len, family) agrees with
+ * inet_pton on the NUL-terminated p */
+static void
+check_parse(const char *p, int family)
+{
+	struct mxspf_addr a;
+	uint8_t want[16];
+	int rc, w4 = 0, w6 = 0;
+
+	memset(want, 0, sizeof(want));
+	if (family != 6)
+		w4 = inet_pton(AF_INET, p, want) == 1;
+	if (family != 4 && !w4)
+		w6 = inet_pton(AF_INET6, p, want) == 1;
+	rc = mxspf__addr_parse_n(p, strlen(p), family, &a);
+	if ((rc == 0) != (w4 || w6))
+		fail_msg("'%s' (family %d): rc %d, inet_pton %d/%d", p,
+		    family, rc, w4, w6);
+	if (rc == 0) {
+		assert_int_equal(a.family, w4 ? 4 : 6);
+		assert_memory_equal(a.b, want, 16);
+	}
+}
+
+/* test_parse_like_inet_pton - the dotted-quad and IPv6 parsers accept
+ * and refuse exactly what inet_pton does, with the same bytes */
+static void
+test_parse_like_inet_pton(void **state)
+{
+	static const char *const edge[] = {
+		"", ":", "::", ":::", "::1", "1::", "1::2::3", ":1::2", "1:",
+		"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::",
+		"::2:3:4:5:6:7:8", "1:2:3:4:5:6:7::8", "12345::", "0000::",
+		"00000::", "fFfF::", "g::", "::ffff:1.2.3.4", "::1.2.3.4",
+		"1.2.3.4", "01.2.3.4", "0.0.0.0", "255.255.255.255",
+		"256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3",
+		"1.2.3.4.", "1.2.3.-4", "1.2.3.4 ", " 1.2.3.4", "0x1.2.3.4",
+		"1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3",
+		"1:2:3:4:5:6:7:8:", "::ffff:", "2001:db8::", "2001:DB8::1",
+	};
+	static const char alphabet[] = "0123456789abcdefABCDEF:.:.::g";
+	char text[48];
+	size_t i, j, n;
+	int family;
+
+	(void)state;
+	srandom(1);
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		for (family = 0; family <= 6; family += family == 0 ? 4 : 2)
+			check_parse(edge[i], family);
+	for (i = 0; i < RANDOM_ROUNDS; i++) {
+		n = rng() % 40;
+		for (j = 0; j < n; j++)
+			text[j] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		text[n] = '\0';
+		check_parse(text, 0);
+		check_parse(text, 4);
+		check_parse(text, 6);
+		/* Mostly well-formed: 1..9 groups of 1..5 hex digits, maybe
+		 * one "::", so that many parse. */
+		n = 0;
+		for (j = rng() % 9 + 1; j > 0; j--) {
+			size_t d;
+
+			for (d = rng() % 5 + 1; d > 0 && n < 40; d--)
+				text[n++] = alphabet[rng() % 22];
+			if (j > 1 && n < 44)
+				text[n++] = ':';
+			if (rng() % 8 == 0 && n < 44)
+				text[n++] = ':';
+		}
+		text[n] = '\0';
+		check_parse(text, 6);
+	}
+}
+
+/* check_format - mxspf_addr_format agrees with inet_ntop for every
+ * buffer size up to a sufficient one */
+static void
+check_format(const struct mxspf_addr *a)
+{
+	char got[64], want[64];
+	size_t len;
+	int af = a->family == 4 ? AF_INET : AF_INET6;
+
+	for (len = 1; len <= 47; len++) {
+		bool ok = inet_ntop(af, a->b, want, (socklen_t)len) != NULL;
+		int rc = mxspf_addr_format(a, got, len);
+
+		if (ok != (rc == 0))
+			fail_msg("format len %zu: rc %d, inet_ntop %d", len, rc,
+			    ok);
+		if (ok)
+			assert_string_equal(got, want);
+	}
+}
+
+/* test_format_like_inet_ntop - the dotted-quad and IPv6 formatters write
+ * what inet_ntop writes ("::" placement, dotted-quad tails, short
+ * buffers) */
+static void
+test_format_like_inet_ntop(void **state)
+{
+	static const uint16_t pick[] = { 0, 0, 0, 0xffff, 1, 0x10, 0xabc };
+	struct mxspf_addr a;
+	size_t i, w;
+
+	(void)state;
+	srandom(1);
+	for (i = 0; i < RANDOM_ROUNDS / 10; i++) {
+		memset(&a, 0, sizeof(a));
+		a.family = 6;
+		for (w = 0; w < 8; w++) {
+			uint16_t v = rng() % 3 == 0 ? (uint16_t)rng() :
+			    pick[rng() % (sizeof(pick) / sizeof(pick[0]))];
+
+			a.b[2 * w] = (uint8_t)(v >> 8);
+			a.b[2 * w + 1] = (uint8_t)v;
+		}
+		check_format(&a);
+		a.family = 4;
+		check_format(&a);
+	}
+	/* The tails: ::a.b.c.d, ::ffff:a.b.c.d, and their neighbours. */
+	memset(&a, 0, sizeof(a));
+	a.family = 6;
+	for (i = 0; i < 4; i++) {
+		a.b[10] = a.b[11] = i == 1 ? 0xff : 0;
+		a.b[9] = i == 2 ? 1 : 0;
+		a.b[12] = i == 3 ? 0 : 1;
+		a.b[15] = 4;
+		check_format(&a);
+	}
+}
+
+/* test_prefix - word-wise prefix matching agrees with mxspf__addr_match
+ * for every length, both families and random addresses */
+static void
+test_prefix(void **state)
+{
+	struct mxspf__prefix net, client;
+	struct mxspf_addr a, b;
+	size_t i, k;
+	unsigned cidr;
+
+	(void)state;
+	srandom(1);
+	for (i = 0; i < RANDOM_ROUNDS / 20; i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.family = rng() % 2 ? 4 : 6;
+		b.family = rng() % 8 ? a.family : 10 - a.family;
+		for (k = 0; k < (a.family == 4 ? 4u : 16u); k++)
+			a.b[k] = (uint8_t)rng();
+		for (k = 0; k < (b.family == 4 ? 4u : 16u); k++)
+			b.b[k] = rng() % 4 ? a.b[k] : (uint8_t)rng();
+		cidr = rng() % 140;
+		mxspf__prefix_make(&net, &a, cidr);
+		mxspf__prefix_make(&client, &b, 128);
+		assert_int_equal(mxspf__prefix_match(&net, &client),
+		    mxspf__addr_match(&b, &a, cidr));
+	}
+	a = addr("192.0.2.0");
+	mxspf__prefix_make(&net, &a, 24);
+	b = addr("192.0.2.255");
+	mxspf__prefix_make(&client, &b, 0);	/* the length is not used */
+	assert_true(mxspf__prefix_match(&net, &client));
+	b = addr("192.0.3.0");
+	mxspf__prefix_make(&client, &b, 128);
+	assert_false(mxspf__prefix_match(&net, &client));
+	mxspf__prefix_make(&net, &a, 0);
+	assert_true(mxspf__prefix_match(&net, &client));
+	b = addr("::");
+	mxspf__prefix_make(&client, &b, 128);
+	assert_false(mxspf__prefix_match(&net, &client));	/* family */
+	a = addr("2001:db8::");
+	mxspf__prefix_make(&net, &a, 65);
+	b = addr("2001:db8::7fff:ffff:ffff:ffff");
+	mxspf__prefix_make(&client, &b, 128);
+	assert_true(mxspf__prefix_match(&net, &client));
+	b = addr("2001:db8::8000:0:0:0");
+	mxspf__prefix_make(&client, &b, 128);
+	assert_false(mxspf__prefix_match(&net, &client));
+}
 
 /* addr - parse text that must be valid */
 static struct mxspf_addr
@@ -345,6 +549,9 @@ main(void)
 		cmocka_unit_test(test_match_v6),
 		cmocka_unit_test(test_match_clamp),
 		cmocka_unit_test(test_match_family),
+		cmocka_unit_test(test_parse_like_inet_pton),
+		cmocka_unit_test(test_format_like_inet_ntop),
+		cmocka_unit_test(test_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

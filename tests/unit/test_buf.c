@@ -26,6 +26,7 @@ static void test_max_zero(void **);
 static void test_appendf(void **);
 static void test_appendf_limit(void **);
 static void test_appendf_long(void **);
+static void test_appendf_in_room(void **);
 static void test_puts_putc(void **);
 static void test_escaped(void **);
 static void test_escaped_cut(void **);
@@ -229,6 +230,45 @@ test_appendf_long(void **state)
 	assert_int_equal(b.p[5000], '9');
 	assert_int_equal(b.p[5001], '>');
 	assert_int_equal(b.p[5002], '\0');
+	mxspf_buf_free(&b);
+}
+
+/* test_appendf_in_room - an append formatted straight into the room the
+ * buffer has (one pass); one that does not fit there leaves no partial
+ * text, grows and is formatted again; the maximum holds on both paths */
+static void
+test_appendf_in_room(void **state)
+{
+	struct mxspf_buf b;
+
+	(void)state;
+	mxspf_buf_init(&b, 40);
+	mxspf_buf_puts(&b, "ab");	/* capacity 32 now */
+	assert_int_equal(b.cap, 32);
+	mxspf_buf_appendf(&b, "%d|%s", 12, "cd");	/* fits the room */
+	assert_string_equal(mxspf_buf_cstr(&b), "ab12|cd");
+	assert_int_equal(b.cap, 32);
+	mxspf_buf_appendf(&b, "%30s", "x");	/* does not: grows */
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, 37);
+	assert_int_equal(b.p[36], 'x');
+	assert_int_equal(b.p[37], '\0');
+	/* In the room, but over the maximum: refused whole. */
+	mxspf_buf_appendf(&b, "%s", "1234");
+	assert_int_equal(b.err, MXSPF_ELIMIT);
+	assert_int_equal(b.len, 37);
+	assert_int_equal(b.p[37], '\0');
+	mxspf_buf_reset(&b);
+	mxspf_buf_appendf(&b, "%s", "1234");
+	assert_string_equal(mxspf_buf_cstr(&b), "1234");
+	mxspf_buf_free(&b);
+	/* Over the maximum with room to spare after a reset. */
+	mxspf_buf_init(&b, 4);
+	mxspf_buf_puts(&b, "abcd");
+	mxspf_buf_reset(&b);
+	mxspf_buf_appendf(&b, "%s", "abcde");
+	assert_int_equal(b.err, MXSPF_ELIMIT);
+	assert_string_equal(mxspf_buf_cstr(&b), "");
 	mxspf_buf_free(&b);
 }
 
@@ -535,6 +575,7 @@ main(void)
 		cmocka_unit_test_teardown(test_appendf, teardown_hook),
 		cmocka_unit_test_teardown(test_appendf_limit, teardown_hook),
 		cmocka_unit_test_teardown(test_appendf_long, teardown_hook),
+		cmocka_unit_test_teardown(test_appendf_in_room, teardown_hook),
 		cmocka_unit_test_teardown(test_puts_putc, teardown_hook),
 		cmocka_unit_test_teardown(test_escaped, teardown_hook),
 		cmocka_unit_test_teardown(test_escaped_cut, teardown_hook),

@@ -2,7 +2,8 @@
  * Owns: checks of lib/ctx.c: configuration defaults and copying, cache
  * sizing, hits returning the same reference-counted record, replacement
  * of a slot, syntax errors never cached, a disabled cache, sharing
- * between evaluations, and allocation failures in mxspf_ctx_new().
+ * between evaluations and their reuse, the RDATA-address hints, and
+ * allocation failures in mxspf_ctx_new().
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
@@ -31,6 +32,7 @@ static void test_cache_no_errors(void **);
 static void test_cache_disabled(void **);
 static void test_cache_exact_text(void **);
 static void test_cache_shared_by_evals(void **);
+static void test_cache_hint(void **);
 static void test_ctx_new_enomem(void **);
 static void test_ctx_new_enomem_cache(void **);
 static int teardown_hook(void **);
@@ -346,7 +348,7 @@ test_cache_exact_text(void **state)
 static void
 answer_txt(struct mxspf_eval *ev, uint32_t id, const char *text)
 {
-	uint8_t rd[256];
+	static uint8_t rd[256];	/* static: the same address each time */
 	const uint8_t *rdp = rd;
 	size_t len = strlen(text);
 	struct mxspf_answer ans;
@@ -409,13 +411,87 @@ test_cache_shared_by_evals(void **state)
 	e2 = one_eval(ctx);
 	assert_int_equal(ctx->evals, 2);
 	assert_int_equal(cached(ctx), 1);
-	assert_int_equal(r->refs, 3);	/* cache + e1 + e2 */
+	/* e2's answer sat at the address of e1's (the same stack buffer)
+	 * and spelled the cached text, so the hint gave e2's answer the
+	 * record itself: e2's frame and its answer hold one each. */
+	assert_int_equal(r->refs, 4);	/* cache + e1 + e2 (2) */
 	mxspf_eval_free(e1);
-	assert_int_equal(r->refs, 2);
+	assert_int_equal(r->refs, 3);
 	assert_int_equal(ctx->evals, 1);
+	assert_int_equal(ctx->nspare, 1);	/* kept for reuse */
 	mxspf_eval_free(e2);
 	assert_int_equal(r->refs, 1);
 	assert_int_equal(ctx->evals, 0);
+	assert_int_equal(ctx->nspare, 2);
+	/* A reused evaluation starts empty. */
+	e1 = one_eval(ctx);
+	assert_int_equal(ctx->nspare, 1);
+	assert_int_equal(mxspf_eval_verdict(e1)->queries, 1);
+	mxspf_eval_free(e1);
+	assert_int_equal(r->refs, 1);
+	mxspf_ctx_free(ctx);
+}
+
+/* test_cache_hint - a record is found by the address of the RDATA it
+ * came from, without allocating, only while the RDATA still spells its
+ * text (in any split into strings) and the record is still cached */
+static void
+test_cache_hint(void **state)
+{
+	static uint8_t a[] = "\x0bv=spf1 -all";
+	static uint8_t b[] = "\x05v=spf" "\x06" "1 -all";
+	static uint8_t bad[] = "\x0cv=spf1 -all";
+	struct mxspf_config cfg;
+	struct mxspf_ctx *ctx;
+	struct mxspf__record *r = NULL, *h, *other;
+	struct mxspf_buf why;
+	size_t off = 0;
+
+	(void)state;
+	mxspf_config_init(&cfg);
+	cfg.record_cache_size = 1;
+	assert_int_equal(mxspf_ctx_new(&ctx, &cfg), 0);
+	mxspf_buf_init(&why, 512);
+	assert_null(mxspf__ctx_record_hint(ctx, a, 12));	/* never seen */
+	assert_int_equal(mxspf__ctx_record_src(ctx, "v=spf1 -all", 11, a, 12,
+	    &r, &why, &off), 0);
+	mxspf__alloc_fail_after(0);
+	h = mxspf__ctx_record_hint(ctx, a, 12);
+	mxspf__alloc_fail_after((size_t)-1);
+	assert_ptr_equal(h, r);
+	assert_int_equal(r->refs, 3);	/* cache + r + h */
+	mxspf__record_unref(h);
+	assert_null(mxspf__ctx_record_hint(ctx, a, 11));	/* length */
+	assert_null(mxspf__ctx_record_hint(ctx, b, 13));	/* address */
+	/* The same address with other bytes: a miss, not a wrong hit. */
+	a[9] = '+';
+	assert_null(mxspf__ctx_record_hint(ctx, a, 12));
+	a[9] = '-';
+	/* Another split of the same text, noted at its own address. */
+	assert_int_equal(mxspf__ctx_record_src(ctx, "v=spf1 -all", 11, b, 13,
+	    &h, &why, &off), 0);
+	assert_ptr_equal(h, r);
+	mxspf__record_unref(h);
+	h = mxspf__ctx_record_hint(ctx, b, 13);
+	assert_ptr_equal(h, r);
+	mxspf__record_unref(h);
+	/* Malformed RDATA at a noted address never matches. */
+	assert_int_equal(mxspf__ctx_record_src(ctx, "v=spf1 -all", 11, bad,
+	    12, &h, &why, &off), 0);
+	mxspf__record_unref(h);
+	assert_null(mxspf__ctx_record_hint(ctx, bad, 12));
+	/* Once another record takes the slot, the hint is stale. */
+	other = get(ctx, "v=spf1 ?all");
+	assert_null(mxspf__ctx_record_hint(ctx, a, 12));
+	assert_int_equal(r->refs, 1);	/* only ours: the hint holds none */
+	mxspf__record_unref(r);
+	mxspf__record_unref(other);
+	mxspf_buf_free(&why);
+	mxspf_ctx_free(ctx);
+	/* Without a cache there are no hints. */
+	cfg.record_cache_size = 0;
+	assert_int_equal(mxspf_ctx_new(&ctx, &cfg), 0);
+	assert_null(mxspf__ctx_record_hint(ctx, a, 12));
 	mxspf_ctx_free(ctx);
 }
 
@@ -491,6 +567,7 @@ main(void)
 		    teardown_hook),
 		cmocka_unit_test_teardown(test_cache_shared_by_evals,
 		    teardown_hook),
+		cmocka_unit_test_teardown(test_cache_hint, teardown_hook),
 		cmocka_unit_test_teardown(test_ctx_new_enomem, teardown_hook),
 		cmocka_unit_test_teardown(test_ctx_new_enomem_cache,
 		    teardown_hook),

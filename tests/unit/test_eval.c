@@ -4,8 +4,10 @@
  * the checks of lib/eval.c through the public API: query hand-out,
  * answer order, unknown and repeated ids, DNS failures and malformed
  * RDATA, abort, speculative prefetching and its budget, the s4.6.4
- * limits, every verdict field, explanations, identities, the trace and
- * allocation failures.  Must not: use lib/zone.c or the network.
+ * limits, every verdict field, explanations, identities, the trace,
+ * allocation failures, and what must hold when a context reuses freed
+ * evaluations and its record cache is small or fed reused addresses.
+ * Must not: use lib/zone.c or the network.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
@@ -2080,6 +2082,147 @@ test_enomem_masked(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+/* ---- reuse of evaluation objects, literals, the record cache ---------- */
+
+/* new_ctx - g_ctx with tracing on or off and a record cache of cache */
+static void
+new_ctx(bool trace, size_t cache)
+{
+	struct mxspf_config cfg;
+
+	mxspf_config_init(&cfg);
+	cfg.trace = trace;
+	cfg.record_cache_size = cache;
+	assert_int_equal(mxspf_ctx_new(&g_ctx, &cfg), 0);
+}
+
+/* run_one - a synchronous evaluation of sender for 192.0.2.3 from g_ctx;
+ * it is left in *evp for the caller to free */
+static const struct mxspf_verdict *
+run_one(const char *sender, enum mxspf_result want, struct mxspf_eval **evp)
+{
+	struct mxspf_request req = request("192.0.2.3", sender,
+	    "mail.example.org");
+	const struct mxspf_verdict *v;
+	size_t calls = 0;
+
+	assert_int_equal(mxspf_eval_new(evp, g_ctx, &req), 0);
+	assert_int_equal(mxspf_eval_run(*evp, sync_resolver, &calls), 0);
+	v = mxspf_eval_verdict(*evp);
+	assert_int_equal(v->result, want);
+	return v;
+}
+
+/* result_of - run_one(), freeing the evaluation at once */
+static void
+result_of(const char *sender, enum mxspf_result want)
+{
+	struct mxspf_eval *ev;
+
+	(void)run_one(sender, want, &ev);
+	mxspf_eval_free(ev);
+}
+
+/* test_reuse_clean - a context reuses freed evaluations: nothing of an
+ * earlier verdict, trace or count shows in a later one, and evaluations
+ * alive at the same time stay apart */
+static void
+test_reuse_clean(void **state)
+{
+	const struct mxspf_verdict *v, *w;
+	struct mxspf_eval *a, *b;
+	const char *t;
+
+	(void)state;
+	zone_txt("fail.example", "v=spf1 a:h.fail.example -all "
+	    "exp=e.fail.example");
+	zone_addr("h.fail.example", "192.0.2.9");
+	zone_txt("e.fail.example", "bad %{o}");
+	zone_txt("bad.example", "v=spf1 ip4:1.2.3.4/33 -all");
+	zone_txt("pass.example", "v=spf1 +all");
+	new_ctx(true, MXSPF_DEFAULT_CACHE);
+	v = run_one("u@fail.example", MXSPF_FAIL, &a);
+	assert_string_equal(v->explanation, "bad fail.example");
+	assert_string_equal(v->mechanism, "-all");
+	assert_int_equal(v->queries, 3);
+	mxspf_eval_free(a);
+	v = run_one("u@none.example", MXSPF_NONE, &a);
+	assert_null(v->mechanism);
+	assert_null(v->mech_domain);
+	assert_null(v->explanation);
+	assert_string_equal(v->problem, "no SPF record");
+	assert_int_equal(v->queries, 1);
+	assert_int_equal(v->dns_terms, 0);
+	t = mxspf_eval_trace(a);
+	assert_int_equal(strncmp(t, "check_host(", 11), 0);
+	assert_null(strstr(t, "fail.example"));
+	mxspf_eval_free(a);
+	v = run_one("u@bad.example", MXSPF_PERMERROR, &a);
+	assert_non_null(strstr(v->problem, "invalid CIDR length"));
+	assert_int_equal(v->mech_offset, 19);
+	mxspf_eval_free(a);
+	/* Two at once (both from the context's spares), freed in turn. */
+	v = run_one("u@pass.example", MXSPF_PASS, &a);
+	w = run_one("u@fail.example", MXSPF_FAIL, &b);
+	assert_null(v->problem);
+	assert_null(v->explanation);
+	assert_string_equal(v->mechanism, "+all");
+	assert_string_equal(v->mech_domain, "pass.example");
+	assert_int_equal(v->mech_offset, 7);
+	assert_string_equal(w->explanation, "bad fail.example");
+	mxspf_eval_free(a);
+	assert_string_equal(mxspf_eval_verdict(b)->domain, "fail.example");
+	mxspf_eval_free(b);
+}
+
+/* test_literals_one_slot_cache - literal include and redirect targets
+ * (kept in the parsed record) stay valid when a one-record cache drops
+ * their record: a redirect copies its target before it lets the record
+ * go, an include keeps its record while the included one runs */
+static void
+test_literals_one_slot_cache(void **state)
+{
+	const struct mxspf_verdict *v;
+	struct mxspf_eval *a;
+	size_t round;
+
+	(void)state;
+	zone_txt("example.com", "v=spf1 include:inc.example.com "
+	    "redirect=Red.Example.COM.");
+	zone_txt("inc.example.com", "v=spf1 include:inc2.example.com -all");
+	zone_txt("inc2.example.com", "v=spf1 ip4:198.51.100.0/24 ?all");
+	zone_txt("red.example.com", "v=spf1 a:h.red.example.com -all");
+	zone_addr("h.red.example.com", "192.0.2.3");
+	new_ctx(false, 1);
+	for (round = 0; round < 3; round++) {
+		v = run_one("u@example.com", MXSPF_PASS, &a);
+		assert_string_equal(v->mechanism, "a:h.red.example.com");
+		assert_string_equal(v->mech_domain, "Red.Example.COM.");
+		assert_int_equal(v->dns_terms, 4);
+		mxspf_eval_free(a);
+	}
+}
+
+/* test_rdata_same_address - RDATA fed again at the same address with
+ * other bytes gives the new record, never the cached one (the cache's
+ * address hint is checked against the bytes) */
+static void
+test_rdata_same_address(void **state)
+{
+	(void)state;
+	new_ctx(false, MXSPF_DEFAULT_CACHE);
+	zone_txt("example.com", "v=spf1 -all");
+	result_of("u@example.com", MXSPF_FAIL);
+	result_of("u@example.com", MXSPF_FAIL);	/* the hint's hit */
+	zone_reset();	/* the same zone[0].rd, same length, other text */
+	zone_txt("example.com", "v=spf1 +all");
+	result_of("u@example.com", MXSPF_PASS);
+	zone_reset();	/* split into two strings at the same address */
+	zone_raw("example.com", MXSPF_RR_TXT, "\x05v=spf\x06" "1 ?all",
+	    13);
+	result_of("u@example.com", MXSPF_NEUTRAL);
+}
+
 int
 main(void)
 {
@@ -2137,6 +2280,9 @@ main(void)
 		T(test_trace_speculative),
 		T(test_enomem_loop),
 		T(test_enomem_masked),
+		T(test_reuse_clean),
+		T(test_literals_one_slot_cache),
+		T(test_rdata_same_address),
 #undef T
 	};
 

@@ -45,6 +45,7 @@ static void test_check_domain_end(void **);
 static void test_uses(void **);
 static void test_out_limit(void **);
 static void test_enomem(void **);
+static void test_scratch_reused(void **);
 static int teardown_hook(void **);
 
 /* The environment of RFC 7208 s7.4. */
@@ -154,19 +155,6 @@ read_file(const char *path, struct mxspf_buf *b)
 	assert_int_equal(b->err, 0);
 }
 
-/* hexval - value of a hex digit, or -1 */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* unescape - decode \xNN and \\ of p[0..len) into out */
 static void
 unescape(const char *p, size_t len, struct mxspf_buf *out)
@@ -179,10 +167,11 @@ unescape(const char *p, size_t len, struct mxspf_buf *out)
 			mxspf_buf_putc(out, '\\');
 			i++;
 		} else if (p[i] == '\\' && i + 3 < len && p[i + 1] == 'x' &&
-		    hexval((unsigned char)p[i + 2]) >= 0 &&
-		    hexval((unsigned char)p[i + 3]) >= 0) {
-			mxspf_buf_putc(out, hexval((unsigned char)p[i + 2]) *
-			    16 + hexval((unsigned char)p[i + 3]));
+		    mxspf__hex_value((unsigned char)p[i + 2]) >= 0 &&
+		    mxspf__hex_value((unsigned char)p[i + 3]) >= 0) {
+			mxspf_buf_putc(out,
+			    mxspf__hex_value((unsigned char)p[i + 2]) * 16 +
+			    mxspf__hex_value((unsigned char)p[i + 3]));
 			i += 3;
 		} else {
 			mxspf_buf_putc(out, p[i]);
@@ -887,6 +876,34 @@ test_enomem(void **state)
 	assert_int_equal(fails + oks, 40);
 }
 
+/* test_scratch_reused - the caller's scratch buffers are reset by each
+ * expansion (an error left in them by an earlier one does not fail the
+ * next), and plain, transformed, formatted and URL-encoded values come
+ * out as without them */
+static void
+test_scratch_reused(void **state)
+{
+	struct mxspf_macro_env env = rfc_env;
+	struct mxspf_buf scratch[2];
+
+	(void)state;
+	mxspf_buf_init(&scratch[0], MXSPF_MAX_MACRO_OUT);
+	mxspf_buf_init(&scratch[1], MXSPF_MAX_MACRO_OUT);
+	env.scratch = scratch;
+	scratch[0].err = MXSPF_ELIMIT;
+	scratch[1].err = MXSPF_ELIMIT;
+	expect(&env, "%{d}.x", MXSPF_MACRO_DOMAIN, "email.example.com.x");
+	expect(&env, "%{ir}.%{v}._spf.%{d2}", MXSPF_MACRO_DOMAIN,
+	    "3.2.0.192.in-addr._spf.example.com");
+	expect(&env, "%{l-}.%{S}", MXSPF_MACRO_EXP,
+	    "strong.bad.strong-bad%40email.example.com");
+	expect(&env, "%{c} %{i}", MXSPF_MACRO_EXP, "192.0.2.3 192.0.2.3");
+	env.ip = &rfc_ip6;
+	expect(&env, "%{c}", MXSPF_MACRO_EXP, "2001:db8::cb01");
+	mxspf_buf_free(&scratch[0]);
+	mxspf_buf_free(&scratch[1]);
+}
+
 int
 main(void)
 {
@@ -912,6 +929,7 @@ main(void)
 		cmocka_unit_test_teardown(test_uses, teardown_hook),
 		cmocka_unit_test_teardown(test_out_limit, teardown_hook),
 		cmocka_unit_test_teardown(test_enomem, teardown_hook),
+		cmocka_unit_test_teardown(test_scratch_reused, teardown_hook),
 	};
 
 	return cmocka_run_group_tests(tests, setup_env, NULL);

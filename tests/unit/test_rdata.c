@@ -40,6 +40,7 @@ static void test_ptr(void **);
 static void test_addr_rr(void **);
 static void test_txt_len(void **);
 static void test_txt_copy(void **);
+static void test_txt_equal(void **);
 static void test_name_into(void **);
 static void test_name_into_exact_fit(void **);
 
@@ -496,6 +497,42 @@ test_txt_copy(void **state)
 	assert_string_equal(dst, "");
 }
 
+/* test_txt_equal - RDATA against a joined text: equal across any split
+ * into strings, unequal on a shorter, longer or different text, never
+ * equal when malformed */
+static void
+test_txt_equal(void **state)
+{
+	static const struct {
+		const char *rd;
+		size_t rdlen;
+		const char *text;
+		size_t tlen;
+		bool equal;
+	} cases[] = {
+		{ "\x05hello\x06 world", 13, "hello world", 11, true },
+		{ "\x0bhello world", 12, "hello world", 11, true },
+		{ "\x00\x05hello\x00", 8, "hello", 5, true },
+		{ "", 0, "", 0, true },
+		{ "\x00", 1, "", 0, true },
+		{ "\x03" "a\0b", 4, "a\0b", 3, true },
+		{ "\x05hello\x06 world", 13, "hello worl", 10, false },
+		{ "\x05hello\x06 world", 13, "hello world!", 12, false },
+		{ "\x05hello\x06 world", 13, "hello World", 11, false },
+		{ "\x05hello", 6, "", 0, false },
+		/* The text is there, but the RDATA overruns its length. */
+		{ "\x05hello\x09x", 8, "hellox", 6, false },
+		{ "\x05hel", 4, "hel", 3, false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(mxspf__rdata_txt_equal(U8(cases[i].rd),
+		    cases[i].rdlen, cases[i].text, cases[i].tlen),
+		    cases[i].equal);
+}
+
 /* test_name_into - the fixed-array form of mxspf__rdata_name() */
 static void
 test_name_into(void **state)
@@ -589,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_addr_rr),
 		cmocka_unit_test(test_txt_len),
 		cmocka_unit_test(test_txt_copy),
+		cmocka_unit_test(test_txt_equal),
 		cmocka_unit_test(test_name_into),
 		cmocka_unit_test(test_name_into_exact_fit),
 	};

@@ -39,6 +39,7 @@ static void test_why_small(void **);
 static void test_names(void **);
 static void test_enomem(void **);
 static void test_unknown_modifier_crt(void **);
+static void test_literals(void **);
 static int teardown_hook(void **);
 
 /* teardown_hook - disarm allocation failure injection after every test */
@@ -82,19 +83,6 @@ read_file(const char *path, struct mxspf_buf *b)
 	assert_int_equal(b->err, 0);
 }
 
-/* hexval - value of a hex digit, or -1 */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* unescape - decode \xNN and \\ of p[0..len) into out */
 static void
 unescape(const char *p, size_t len, struct mxspf_buf *out)
@@ -107,10 +95,11 @@ unescape(const char *p, size_t len, struct mxspf_buf *out)
 			mxspf_buf_putc(out, '\\');
 			i++;
 		} else if (p[i] == '\\' && i + 3 < len && p[i + 1] == 'x' &&
-		    hexval((unsigned char)p[i + 2]) >= 0 &&
-		    hexval((unsigned char)p[i + 3]) >= 0) {
-			mxspf_buf_putc(out, hexval((unsigned char)p[i + 2]) *
-			    16 + hexval((unsigned char)p[i + 3]));
+		    mxspf__hex_value((unsigned char)p[i + 2]) >= 0 &&
+		    mxspf__hex_value((unsigned char)p[i + 3]) >= 0) {
+			mxspf_buf_putc(out,
+			    mxspf__hex_value((unsigned char)p[i + 2]) * 16 +
+			    mxspf__hex_value((unsigned char)p[i + 3]));
 			i += 3;
 		} else {
 			mxspf_buf_putc(out, p[i]);
@@ -540,9 +529,10 @@ test_enomem(void **state)
 		}
 		mxspf_buf_free(&why);
 	}
-	/* calloc, text copy, then term arrays of 8, 16 and 32. */
-	assert_int_equal(nomem, 5);
-	assert_int_equal(ok, 59);
+	/* calloc, text copy, term arrays of 8, 16 and 32, then the text
+	 * grown to hold the literal domain-specs. */
+	assert_int_equal(nomem, 6);
+	assert_int_equal(ok, 58);
 }
 
 /* test_unknown_modifier_crt - SUSPECTED BUG (lib/record.c,
@@ -573,6 +563,49 @@ test_unknown_modifier_crt(void **state)
 	mxspf_buf_free(&why);
 }
 
+/* test_literals - a domain-spec without macros (at most 253 octets) is
+ * kept NUL-terminated as its own expansion, with its validity; one with
+ * a macro, a longer one and none are not; ip4/ip6 get their prefix */
+static void
+test_literals(void **state)
+{
+	char text[400];
+	struct mxspf__record *r;
+	size_t i;
+
+	(void)state;
+	r = parse_ok("v=spf1 a include:Inc.Example.COM. exists:%{i}.x.com "
+	    "mx:a..b.com ip4:192.0.2.0/24 -all redirect=r.example.net");
+	assert_int_equal(r->nterms, 6);
+	assert_null(r->terms[0].lit.name);	/* no domain-spec */
+	assert_string_equal(r->terms[1].lit.name, "Inc.Example.COM.");
+	assert_true(r->terms[1].lit.valid);
+	assert_null(r->terms[2].lit.name);	/* a macro */
+	assert_string_equal(r->terms[3].lit.name, "a..b.com");
+	assert_false(r->terms[3].lit.valid);
+	assert_null(r->terms[4].lit.name);
+	assert_int_equal(r->terms[4].prefix.family, 4);
+	assert_true(r->terms[4].prefix.m[0] == 0xffffff0000000000ULL);
+	assert_true(r->terms[4].prefix.w[0] >> 32 == 0xc0000200ULL);
+	assert_string_equal(r->redir_lit.name, "r.example.net");
+	assert_true(r->redir_lit.valid);
+	/* The names are in the text's allocation, after its NUL. */
+	assert_true(r->terms[1].lit.name > r->text + r->len);
+	assert_int_equal(r->text[r->len], '\0');
+	mxspf__record_unref(r);
+	/* 254 octets: expanded (and cut) at evaluation, not a literal. */
+	memcpy(text, "v=spf1 a:", 9);
+	for (i = 0; i < 250; i++)
+		text[9 + i] = i % 50 == 49 ? '.' : 'x';
+	memcpy(text + 259, ".com", 5);
+	r = parse_ok(text);
+	assert_null(r->terms[0].lit.name);
+	mxspf__record_unref(r);
+	r = parse_ok("v=spf1 -all");
+	assert_null(r->redir_lit.name);
+	mxspf__record_unref(r);
+}
+
 int
 main(void)
 {
@@ -587,6 +620,7 @@ main(void)
 		cmocka_unit_test_teardown(test_why_small, teardown_hook),
 		cmocka_unit_test_teardown(test_names, teardown_hook),
 		cmocka_unit_test_teardown(test_enomem, teardown_hook),
+		cmocka_unit_test_teardown(test_literals, teardown_hook),
 		cmocka_unit_test_teardown(test_unknown_modifier_crt,
 		    teardown_hook),
 	};

@@ -1,7 +1,8 @@
 /* tests/unit/test_util.c - unit tests of lib/util.c and the names table.
  * Owns: checks of mxspf__parse_uint (empty, junk, signs, overflow at
  * 2^64, the max bound), mxspf__strcaseeq_n, the allocation hook (budget
- * counting, off switch) and the memdup/strdup/calloc helpers.
+ * counting, off switch), the memdup/strdup/calloc helpers, and the name
+ * helpers (validation against a plain reference, case-blind hashes).
  * Must not: leave the allocation hook armed when a test returns.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -30,6 +31,41 @@ static void test_memdup(void **);
 static void test_calloc_zeroed(void **);
 static void test_calloc_overflow(void **);
 static void test_names(void **);
+static void test_valid_name(void **);
+static void test_name_hash(void **);
+
+/* rng - the next number of random(), seeded by each test with srandom()
+ * so that every run draws the same cases */
+static uint32_t
+rng(void)
+{
+	return (uint32_t)random();
+}
+
+/* ref_valid_name - mxspf__valid_name() the slow way: the name, less one
+ * trailing dot, copied and cut at its dots, each piece measured */
+static bool
+ref_valid_name(const char *p, size_t len, bool multi_label)
+{
+	char copy[300], *piece, *next;
+	size_t pieces = 0;
+
+	if (len > 0 && p[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253 || (multi_label && p[0] == '['))
+		return false;
+	memcpy(copy, p, len);
+	copy[len] = '\0';
+	for (piece = copy; piece != NULL; piece = next) {
+		next = strchr(piece, '.');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strlen(piece) == 0 || strlen(piece) > 63)
+			return false;
+		pieces++;
+	}
+	return !multi_label || pieces >= 2;
+}
 static int teardown_hook(void **);
 
 /* teardown_hook - disarm allocation failure injection after every test */
@@ -307,6 +343,82 @@ test_names(void **state)
 	assert_string_equal(mxspf_reason_name(MXSPF_WHY_LIMIT), "limit");
 }
 
+/* test_valid_name - labels of 1..63 octets, names of 1..253 after one
+ * trailing dot, two labels and no literal for multi_label; the word-wise
+ * scan agrees with the plain one on random names */
+static void
+test_valid_name(void **state)
+{
+	static const char dots[] = "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q";
+	char name[300];
+	size_t i, j, n, lab;
+
+	(void)state;
+	srandom(2);
+	assert_true(mxspf__valid_name("example.com", 11, true));
+	assert_true(mxspf__valid_name("example.com.", 12, true));
+	assert_false(mxspf__valid_name("example.com..", 13, true));
+	assert_false(mxspf__valid_name("com", 3, true));
+	assert_true(mxspf__valid_name("com", 3, false));
+	assert_false(mxspf__valid_name("[1.2.3.4]", 9, true));
+	assert_false(mxspf__valid_name("", 0, false));
+	assert_false(mxspf__valid_name(".", 1, false));
+	assert_false(mxspf__valid_name(".a", 2, false));
+	assert_false(mxspf__valid_name("a..b", 4, false));
+	assert_true(mxspf__valid_name(dots, sizeof(dots) - 1, true));
+	/* A 63- and a 64-octet label, across 8-byte words. */
+	for (n = 62; n <= 65; n++) {
+		for (lab = 0; lab < 9; lab++) {
+			memset(name, 'x', sizeof(name));
+			name[lab] = '.';
+			name[lab + 1 + n] = '.';
+			memcpy(name + lab + 2 + n, "com", 3);
+			assert_int_equal(mxspf__valid_name(name, lab + 5 + n,
+			    false), ref_valid_name(name, lab + 5 + n, false));
+		}
+	}
+	for (i = 0; i < 100000; i++) {
+		n = rng() % 262;
+		for (j = 0; j < n; j++)
+			name[j] = rng() % (rng() % 2 ? 4 : 70) == 0 ? '.' :
+			    (char)('a' + rng() % 26);
+		if (n > 0 && rng() % 8 == 0)
+			name[0] = '[';
+		assert_int_equal(mxspf__valid_name(name, n, i % 2 == 0),
+		    ref_valid_name(name, n, i % 2 == 0));
+	}
+}
+
+/* test_name_hash - names that differ only in ASCII case hash, key and
+ * compare alike, whatever their length */
+static void
+test_name_hash(void **state)
+{
+	char a[80], b[80];
+	size_t i, n;
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	for (n = 0; n < sizeof(a); n++) {
+		for (i = 0; i < n; i++) {
+			a[i] = (char)('a' + (i * 7 + n) % 26);
+			b[i] = (char)(i % 3 == 0 ? a[i] - 32 : a[i]);
+		}
+		assert_true(mxspf__name_hash(a, n) == mxspf__name_hash(b, n));
+		assert_true(mxspf__name_key(a, n) == mxspf__name_key(b, n));
+		assert_true(mxspf__name_eq_lower(b, a, n));
+		if (n > 0) {
+			b[n - 1] = '.';
+			assert_false(mxspf__name_eq_lower(b, a, n));
+		}
+	}
+	assert_true(mxspf__name_hash("example.com", 11) !=
+	    mxspf__name_hash("example.con", 11));
+	assert_true(mxspf__name_hash("example.com", 11) !=
+	    mxspf__name_hash("example.com", 10));
+}
+
 int
 main(void)
 {
@@ -325,6 +437,8 @@ main(void)
 		cmocka_unit_test_teardown(test_calloc_zeroed, teardown_hook),
 		cmocka_unit_test_teardown(test_calloc_overflow, teardown_hook),
 		cmocka_unit_test_teardown(test_names, teardown_hook),
+		cmocka_unit_test_teardown(test_valid_name, teardown_hook),
+		cmocka_unit_test_teardown(test_name_hash, teardown_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
