@@ -26,7 +26,10 @@ enum cli_exit {
 	CLI_EXIT_NONE = 4,
 	CLI_EXIT_TEMPERROR = 5,
 	CLI_EXIT_PERMERROR = 6,
-	CLI_EXIT_OK = 0,		/* help, version, batch */
+	CLI_EXIT_OK = 0,		/* help, version, batch,
+					 * migrate-config */
+	CLI_EXIT_MIGRATE = 1,		/* migrate-config: the input cannot
+					 * be read or converted */
 	CLI_EXIT_USAGE = 64,		/* bad command line (EX_USAGE) */
 	CLI_EXIT_SETUP = 69,		/* zone or resolver unusable
 					 * (EX_UNAVAILABLE) */

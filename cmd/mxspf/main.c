@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "migrate.h"
 
 /* Which commands accept an option. */
 #define MODE_CHECK 0x1
@@ -65,6 +66,7 @@ static const char usage_text[] =
     "       mxspf check --batch [options] < input\n"
     "       mxspf trust --domain D [--client IP] [--server-address IP] "
     "[options]\n"
+    "       mxspf migrate-config [FILE|-]\n"
     "       mxspf help\n"
     "       mxspf --version\n";
 
@@ -103,6 +105,11 @@ static const char help_text[] =
     "  --resolver ADDR[@PORT] --timeout SECONDS; exit 0 trusted, 1 not,\n"
     "  2 DNS failure\n"
     "\n"
+    "migrate-config [FILE|-] (policyd-spf's configuration, by default\n"
+    "  " MIGRATE_DEFAULT_PATH ",\n"
+    "  printed as an mxspfd.conf; '-' reads the standard input): exit 0\n"
+    "  converted, 1 unreadable or not a policyd-spf configuration\n"
+    "\n"
     "Exit status of check: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 none,\n"
     "5 temperror, 6 permerror; 64 usage, 69 setup, 70 internal, 74 I/O.\n"
     "See mxspf(1).\n";
@@ -118,6 +125,7 @@ static int opts_parse(struct cli_opts *o, int argc, char **argv,
     unsigned *given);
 static int opts_check(const struct cli_opts *o, unsigned mode,
     const unsigned *given);
+static int migrate_args(int argc, char **argv);
 
 int
 cli_usage(const char *fmt, ...)
@@ -316,6 +324,21 @@ opts_check(const struct cli_opts *o, unsigned mode, const unsigned *given)
 	return 0;
 }
 
+/* migrate_args - the command line of migrate-config (after the command
+ * word): at most one FILE, "-" for the standard input; then the command */
+static int
+migrate_args(int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_usage("unexpected argument '%s'", argv[1]);
+	if (argc == 1 && argv[0][0] == '-' && argv[0][1] != '\0')
+		return cli_usage("unknown option '%s' (migrate-config takes "
+		    "a FILE, or - for the standard input)", argv[0]);
+	if (argc == 1 && argv[0][0] == '\0')
+		return cli_usage("%s", "empty FILE for migrate-config");
+	return migrate_command(argc == 1 ? argv[0] : MIGRATE_DEFAULT_PATH);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -345,6 +368,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "trust") == 0)
 		return cli_trust(argc - 2, argv + 2);
+	if (strcmp(cmd, "migrate-config") == 0)
+		return migrate_args(argc - 2, argv + 2);
 	memset(&o, 0, sizeof(o));
 	o.identity = MXSPF_ID_MAILFROM;
 	o.timeout = CLI_DEFAULT_TIMEOUT;

@@ -1,13 +1,19 @@
 #!/bin/sh
 # tests/cli/run.sh - tests of the mxspf command-line tool.
 # Usage: run.sh MXSPF_BINARY SOURCE_DIR [GROUP...]
-#   GROUP: check, explain, batch, usage, dns (default: all of them).
+#   GROUP: check, explain, batch, usage, dns, migrate (default: all).
 # Runs the built binary against demo/whatif.yml and tests/cli/zone.yml and
 # compares stdout byte for byte with tests/cli/expected/NAME.out, and the
 # exit status with the documented one (docs/mxspf.1, EXIT STATUS).  The dns
 # group starts a private nsd on 127.0.0.1 serving tests/cli/test.zone (the
 # same data as zone.yml) and checks that batch through libunbound prints
 # exactly what batch --zone prints; it is skipped when nsd is missing.
+# The migrate group converts each tests/cli/migrate/NAME.conf (policyd-spf
+# configurations) with migrate-config, compares stdout and stderr with
+# expected/migrate-NAME.out and .err, loads every output with "mxspfd -n"
+# ($MXSPFD, else mxspfd next to the binary), checks the errors and limits
+# of the reader, and runs migrate_semantics.py (the decisions against
+# Debian's policyd-spf itself; skipped when it is not installed).
 # MXSPF_CLI_REGEN=1 rewrites the expected files (review the diff!).
 # Prints "N passed, N failed" and exits non-zero when a test failed.
 # SPDX-License-Identifier: BSD-2-Clause
@@ -20,7 +26,7 @@ fi
 bin=$1
 src=$2
 shift 2
-groups=${*:-check explain batch usage dns}
+groups=${*:-check explain batch usage dns migrate}
 dir=$src/tests/cli
 exp=$dir/expected
 demo=$src/demo/whatif.yml
@@ -590,6 +596,189 @@ group_deadline() {
 	fi
 }
 
+# migrate_golden NAME - convert migrate/NAME.conf read from the standard
+# input; compare stdout and stderr with expected/migrate-NAME.out and .err
+# (tests: the output, the warnings, that mxspfd loads it, alone and
+# appended to the packaged debian/mxspfd.conf as the README says)
+migrate_golden() {
+	name=migrate-$1
+	"$bin" migrate-config - <"$dir/migrate/$1.conf" >"$tmp/out" \
+	    2>"$tmp/err"
+	compare "$name" 0 $?
+	if [ -n "${MXSPF_CLI_REGEN:-}" ]; then
+		cp "$tmp/err" "$exp/$name.err"
+	fi
+	if ! cmp -s "$exp/$name.err" "$tmp/err"; then
+		diff -u "$exp/$name.err" "$tmp/err" >"$tmp/diff" 2>&1
+		bad "$name-stderr: warnings differ from expected/$name.err" \
+		    "$tmp/diff"
+	else
+		ok "$name-stderr"
+	fi
+	migrate_loads "$name-loads" "$tmp/out"
+	# README: appended to the packaged /etc/mxspf/mxspfd.conf.
+	if [ -f "$src/debian/mxspfd.conf" ]; then
+		cat "$src/debian/mxspfd.conf" "$tmp/out" >"$tmp/both"
+		migrate_loads "$name-appended" "$tmp/both"
+	fi
+}
+
+# migrate_loads NAME FILE - mxspfd -n accepts FILE
+migrate_loads() {
+	if [ ! -x "$mxspfd" ]; then
+		skipped=$((skipped + 1))
+		echo "skip - $1: no mxspfd ($mxspfd)"
+	elif "$mxspfd" -n -c "$2" >"$tmp/load" 2>&1 &&
+	    grep -q 'configuration OK' "$tmp/load"; then
+		ok "$1"
+	else
+		bad "$1: mxspfd -n refuses the output" "$tmp/load"
+	fi
+}
+
+# migrate_error NAME WANT_EXIT PATTERN INPUT [ARG] - run migrate-config
+# ARG (default -) with INPUT on the standard input: WANT_EXIT, nothing on
+# stdout, one "mxspf: " line matching PATTERN on stderr
+migrate_error() {
+	name=migrate-$1
+	want=$2
+	pattern=$3
+	"$bin" migrate-config "${5:--}" <"$4" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	sanitized "$name" || return
+	if [ $rc -ne "$want" ]; then
+		bad "$name: exit status $rc, want $want" "$tmp/err"
+	elif [ -s "$tmp/out" ]; then
+		bad "$name: wrote to stdout" "$tmp/out"
+	elif [ "$(wc -l <"$tmp/err")" -ne 1 ] ||
+	    ! grep -q "^mxspf: .*$pattern" "$tmp/err"; then
+		bad "$name: want one 'mxspf: ...$pattern' line" "$tmp/err"
+	else
+		ok "$name"
+	fi
+}
+
+# migrate_line LEN WANT_EXIT - a "Reason_Message = xxx" line of LEN bytes
+migrate_line() {
+	awk -v n="$1" 'BEGIN { s = "Reason_Message = "
+		while (length(s) < n) s = s "x"; print s }' >"$tmp/in"
+	if [ "$2" -eq 0 ]; then
+		"$bin" migrate-config - <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if sanitized "migrate-line-$1"; then
+			[ $rc -eq 0 ] && ok "migrate-line-$1" ||
+			    bad "migrate-line-$1: exit $rc" "$tmp/err"
+		fi
+	else
+		migrate_error "line-$1" "$2" "line longer than 4096 bytes" \
+		    "$tmp/in"
+	fi
+}
+
+group_migrate() {
+	mxspfd=${MXSPFD:-$(dirname "$bin")/mxspfd}
+	for f in "$dir"/migrate/*.conf; do
+		f=${f##*/}
+		migrate_golden "${f%.conf}"
+	done
+	# A file name and the standard input give the same settings.
+	"$bin" migrate-config "$dir/migrate/all-keys.conf" >"$tmp/out" \
+	    2>"$tmp/err"
+	rc=$?
+	if sanitized migrate-file; then
+		grep -v '^;' "$exp/migrate-all-keys.out" >"$tmp/want"
+		grep -v '^;' "$tmp/out" >"$tmp/got"
+		if [ $rc -eq 0 ] && cmp -s "$tmp/want" "$tmp/got"; then
+			ok migrate-file
+		else
+			bad "migrate-file: exit $rc or other settings" "$tmp/out"
+		fi
+	fi
+	# Without FILE: policyd-spf's own file.
+	def=/etc/postfix-policyd-spf-python/policyd-spf.conf
+	"$bin" migrate-config >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ -r "$def" ]; then
+		[ $rc -eq 0 ] && migrate_loads migrate-default "$tmp/out" ||
+		    bad "migrate-default: exit $rc" "$tmp/err"
+	elif [ $rc -eq 1 ] && grep -q "$def" "$tmp/err"; then
+		ok migrate-default
+	else
+		bad "migrate-default: exit $rc without $def" "$tmp/err"
+	fi
+	# Errors: exit 1, a message, nothing on stdout.
+	migrate_line 4096 0
+	migrate_line 4097 1
+	migrate_line 100000 1
+	printf 'TestOnly = 1\nHELO_reject = F\000il\n' >"$tmp/in"
+	migrate_error nul 1 ':2: NUL byte at column 16' "$tmp/in"
+	printf 'TestOnly = 1\n\377\376junk\n' >"$tmp/in"
+	migrate_error binary 1 ':2: byte 0xff at column 1 is not UTF-8' \
+	    "$tmp/in"
+	printf 'debugLevel = 1 # caf\303\n' >"$tmp/in"
+	migrate_error utf8-cut 1 ':1: byte 0xc3 at column 21' "$tmp/in"
+	printf 'Void_Limit = \355\240\200\n' >"$tmp/in"
+	migrate_error surrogate 1 ':1: byte 0xed at column 14' "$tmp/in"
+	printf 'TestOnly = 1\n\001\002\n' >"$tmp/in"
+	migrate_error control 1 ':2: control character U+0001' "$tmp/in"
+	printf 'Void_Limit = \302\205\n' >"$tmp/in"
+	migrate_error c1-control 1 ':1: control character U+0085' "$tmp/in"
+	head -c 4000 /dev/urandom >"$tmp/in"
+	printf '\000' >>"$tmp/in"
+	"$bin" migrate-config - <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if sanitized migrate-random; then
+		[ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && ok migrate-random ||
+		    bad "migrate-random: exit $rc" "$tmp/err"
+	fi
+	printf 'TestOnly = yes\n' >"$tmp/in"
+	migrate_error int 1 "TestOnly: 'yes' is not an integer" "$tmp/in"
+	printf 'Lookup_Time = 1.5\n' >"$tmp/in"
+	migrate_error int-float 1 "Lookup_Time: '1.5' is not an integer" \
+	    "$tmp/in"
+	printf 'Void_Limit = 1__0\n' >"$tmp/in"
+	migrate_error int-underscore 1 "Void_Limit: '1__0'" "$tmp/in"
+	printf 'InternalHosts =  # empty\n' >"$tmp/in"
+	migrate_error dataset 1 "InternalHosts: empty value" "$tmp/in"
+	: >"$tmp/in"
+	migrate_error missing 1 "no-such.conf: cannot open" "$tmp/in" \
+	    "$tmp/no-such.conf"
+	migrate_error directory 1 "not a regular file" "$tmp/in" "$tmp"
+	awk 'BEGIN { for (i = 0; i < 40000; i++)
+		print "# a comment line of some thirty bytes" }' >"$tmp/in"
+	migrate_error too-large 1 "larger than 1048576 bytes" "$tmp/in"
+	# Many ignored lines: the notes and warnings are capped.
+	awk 'BEGIN { for (i = 0; i < 5000; i++) print "Key" i " = 1" }' \
+	    >"$tmp/in"
+	"$bin" migrate-config - <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if sanitized migrate-many-notes; then
+		if [ $rc -ne 0 ] || [ "$(wc -l <"$tmp/err")" -ne 101 ] ||
+		    ! grep -q '4900 more notes' "$tmp/out"; then
+			bad "migrate-many-notes: exit $rc or not capped" \
+			    "$tmp/err"
+		else
+			migrate_loads migrate-many-notes "$tmp/out"
+		fi
+	fi
+	usage migrate-two migrate-config a b
+	usage migrate-option migrate-config --output x
+	usage migrate-empty migrate-config ''
+	# The decisions, against policyd-spf itself.
+	py=/usr/bin/python3
+	[ -x "$py" ] || py=python3
+	if ! "$py" -c 'import spf_engine' 2>/dev/null; then
+		skipped=$((skipped + 1))
+		echo "skip - migrate-semantics: no spf_engine" \
+		    "(postfix-policyd-spf-python)"
+	elif "$py" "$dir/migrate_semantics.py" "$bin" >"$tmp/sem" 2>&1; then
+		ok "migrate-semantics: $(sed -n 's/^migrate-semantics: //p' \
+		    "$tmp/sem")"
+	else
+		bad "migrate-semantics" "$tmp/sem"
+	fi
+}
+
 for g in $groups; do
 	case $g in
 	check) group_check ;;
@@ -597,6 +786,7 @@ for g in $groups; do
 	batch) group_batch ;;
 	usage) group_usage ;;
 	dns) group_dns ;;
+	migrate) group_migrate ;;
 	*) echo "unknown group $g" >&2; exit 2 ;;
 	esac
 done
