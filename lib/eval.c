@@ -1345,6 +1345,11 @@ eval_release(struct mxspf_eval *ev)
 		free(c);
 	}
 	ev->cur = &ev->first;
+	/* The slots and the stack may live in the chunks just freed: a
+	 * second release (eval_destroy of a kept evaluation) must not walk
+	 * them again. */
+	ev->depth = 0;
+	ev->nslots = 0;
 }
 
 /* eval_destroy - free an evaluation object and its buffers */

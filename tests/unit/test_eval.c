@@ -1092,6 +1092,40 @@ test_mx_limit(void **state)
 	assert_int_equal(logged(MXSPF_RR_A, "m1.example.com"), 0);
 }
 
+/* test_spare_after_big_arena - an evaluation whose arena grew past its
+ * first chunk (9 mx terms of 10 long host names each), freed into its
+ * context's spares, then the context freed: the spare is destroyed
+ * without walking slots that lived in the chunks already released (a
+ * use-after-free ASan found with fuzz_eval) */
+static void
+test_spare_after_big_arena(void **state)
+{
+	char name[NAME_MAX_TEXT], host[NAME_MAX_TEXT], label[64];
+	const struct mxspf_verdict *v;
+	size_t d, h;
+
+	(void)state;
+	memset(label, 'h', sizeof(label) - 1);
+	label[sizeof(label) - 1] = '\0';
+	zone_txt("example.com", "v=spf1 mx:d1.example.com mx:d2.example.com "
+	    "mx:d3.example.com mx:d4.example.com mx:d5.example.com "
+	    "mx:d6.example.com mx:d7.example.com mx:d8.example.com "
+	    "mx:d9.example.com -all");
+	for (d = 1; d <= 9; d++) {
+		(void)snprintf(name, sizeof(name), "d%zu.example.com", d);
+		for (h = 0; h < 10; h++) {
+			(void)snprintf(host, sizeof(host), "%s.%s.%s.x%zu.d%zu."
+			    "example.com", label, label, label, h, d);
+			zone_mx(name, (unsigned)h, host);
+			zone_addr(host, "198.51.100.7");
+		}
+	}
+	v = check(NULL, "192.0.2.3", "user@example.com");
+	assert_int_equal(v->result, MXSPF_FAIL);
+	assert_int_equal(v->dns_terms, 9);
+	/* teardown: mxspf_eval_free (kept as a spare), mxspf_ctx_free */
+}
+
 /* test_mx_limit_config - cfg.max_mx_names is honoured */
 static void
 test_mx_limit_config(void **state)
@@ -2250,6 +2284,7 @@ main(void)
 		T(test_void_limit_config),
 		T(test_mx_limit),
 		T(test_mx_limit_config),
+		T(test_spare_after_big_arena),
 		T(test_ptr_first_ten),
 		T(test_ptr_ipv6),
 		T(test_include_loop),
