@@ -58,12 +58,13 @@ install(FILES ${PROJECT_SOURCE_DIR}/docs/mxspfd.conf.example
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # The systemd units, one template (systemd/daemon.service.in) for both
-# daemons.  mxspf-milter gets no ExecReload: libmilter stops on SIGHUP.
+# daemons.  mxspf-milter reloads on SIGUSR2: libmilter stops on SIGHUP.
 set(MXSPF_UNIT_DESC_mxspfd "mxspf SPF policy server for Postfix")
 set(MXSPF_UNIT_DESC_mxspf-milter "mxspf SPF milter for the final MX")
 set(MXSPF_UNIT_RELOAD_mxspfd "ExecReload=/bin/kill -HUP $MAINPID")
 set(MXSPF_UNIT_RELOAD_mxspf-milter
-  "# No ExecReload: SIGHUP stops the milter (libmilter); restart it.")
+  "# SIGUSR2, not SIGHUP: libmilter stops the milter on SIGHUP.
+ExecReload=/bin/kill -USR2 $MAINPID")
 foreach(prog mxspfd mxspf-milter)
   if(TARGET ${prog} AND NOT MXSPF_SYSTEMD_UNITDIR STREQUAL "")
     set(MXSPF_UNIT_PROG ${prog})

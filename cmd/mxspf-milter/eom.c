@@ -95,9 +95,9 @@ prepended_by_mxspfd(struct eom *e)
 	bool same = false;
 	int rc;
 
-	if (e->m->mc.rcpt_checks || g->txn == NULL || g->ar_top == NULL ||
+	if (e->s->g->mc.rcpt_checks || g->txn == NULL || g->ar_top == NULL ||
 	    g->nar_del == 0 || g->ar_del[0] != 1 ||
-	    e->m->conf->header != MXSPF_HDR_AUTH_RESULTS)
+	    e->s->g->conf->header != MXSPF_HDR_AUTH_RESULTS)
 		return false;
 	dns_lock(&e->m->dns);
 	rc = mxspf_txn_header(g->txn, &h);
@@ -155,7 +155,7 @@ same_border(const struct slot *a, const struct slot *b)
 static int
 walk_one(struct eom *e, size_t i)
 {
-	const struct mxspf_conf *c = e->m->conf;
+	const struct mxspf_conf *c = e->s->g->conf;
 	const struct mxspf_domain_conf *dc;
 	const struct mxspf_walk_result *res;
 	struct mxspf_trust_config tc;
@@ -180,7 +180,7 @@ walk_one(struct eom *e, size_t i)
 	wr.server_addr = e->s->have_server ? &e->s->server : NULL;
 	wr.headers = e->hv;
 	wr.nheaders = e->s->msg.nhdrs;
-	wr.max_hops = e->m->mc.max_hops;
+	wr.max_hops = e->s->g->mc.max_hops;
 	deadline_in(&dl, c->deadline_ms);
 	deadline_min(&dl, &e->budget);
 	if ((rc = mxspf_walk_new(&sl->w, &tc, &wr)) != 0)
@@ -218,9 +218,9 @@ eval_one(struct eom *e, struct slot *sl)
 	req.helo = sl->rc.border_helo;
 	req.identity = MXSPF_ID_MAILFROM;
 	req.now = (int64_t)time(NULL);
-	deadline_in(&dl, e->m->conf->deadline_ms);
+	deadline_in(&dl, e->s->g->conf->deadline_ms);
 	deadline_min(&dl, &e->budget);
-	rc = mxspf_eval_new(&sl->ev, e->m->ctx, &req);
+	rc = mxspf_eval_new(&sl->ev, e->s->g->ctx, &req);
 	if (rc == MXSPF_EINVAL) {
 		sl->rc.error = "the identity is too long to check";
 		return;
@@ -246,7 +246,7 @@ report(struct eom *e, struct slot *sl)
 	char ip[64], *line;
 	unsigned long n;
 
-	sl->act = recheck_action(&m->mc, &sl->rc);
+	sl->act = recheck_action(&e->s->g->mc, &sl->rc);
 	line = recheck_log_line(&sl->rc, sl->act);
 	log_msg(LOG_INFO, "%s: %s%s", e->qid, line != NULL ? line :
 	    "recheck (no memory for the log line)",
@@ -317,8 +317,8 @@ headers_of(struct eom *e, struct slot *sl)
 	memset(&env, 0, sizeof(env));
 	env.client = &e->s->client;
 	env.sender = e->s->msg.sender;
-	env.receiver = e->m->conf->receiver;
-	env.authserv_id = e->m->conf->authserv_id;
+	env.receiver = e->s->g->conf->receiver;
+	env.authserv_id = e->s->g->conf->authserv_id;
 	if (sl->rc.verdict == NULL) {
 		rc = recheck_note(&sl->rc, &env, &h);
 		add_header(e, rc, h, "X-Mxspf-Recheck");
@@ -476,7 +476,8 @@ eom_run(struct session *s, SMFICTX *ctx)
 			e.hv[i].len = g->hdrs[i].len;
 		}
 	}
-	deadline_in(&e.budget, MILTER_EOM_DEADLINES * m->conf->deadline_ms);
+	deadline_in(&e.budget, MILTER_EOM_DEADLINES *
+	    s->g->conf->deadline_ms);
 	dns_lock(&m->dns);
 	for (i = 0; i < g->nrelayed; i++) {
 		struct slot *sl = &e.slots[e.nslots++];
@@ -499,7 +500,7 @@ eom_run(struct session *s, SMFICTX *ctx)
 		if (!sl->dup)
 			headers_of(&e, sl);
 	}
-	if (m->mc.rcpt_checks)
+	if (s->g->mc.rcpt_checks)
 		txn_header(&e);
 	dns_unlock(&m->dns);
 	st = act(&e, ctx);

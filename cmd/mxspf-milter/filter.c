@@ -120,7 +120,7 @@ our_failure(SMFICTX *ctx, const struct session *s, const char *what)
 	char text[] = "mxspf-milter: temporary failure, try again later";
 
 	log_msg(LOG_ERR, "conn %lu: %s", s->id, what);
-	if (!s->m->mc.rcpt_checks)
+	if (!s->g->mc.rcpt_checks)
 		return SMFIS_CONTINUE;
 	(void)smfi_setreply(ctx, code, status, text);
 	return SMFIS_TEMPFAIL;
@@ -165,6 +165,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		return SMFIS_TEMPFAIL;
 	}
 	s->m = gm;
+	s->g = gen_get(gm);
 	(void)pthread_mutex_lock(&gm->slock);
 	s->id = ++gm->next_id;
 	gm->nsessions++;
@@ -253,7 +254,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	info.queue_id = s->msg.queue_id;
 	info.now = (int64_t)time(NULL);
 	dns_lock(&m->dns);
-	rc = mxspf_txn_new(&s->msg.txn, m->ctx, m->conf, &info);
+	rc = mxspf_txn_new(&s->msg.txn, s->g->ctx, s->g->conf, &info);
 	dns_unlock(&m->dns);
 	if (rc != 0)
 		return our_failure(ctx, s, mxspf_strerror(rc));
@@ -301,7 +302,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		return our_failure(ctx, s, "RCPT TO: out of memory or too "
 		    "long");
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	deadline_in(&dl, m->conf->deadline_ms);
+	deadline_in(&dl, s->g->conf->deadline_ms);
 	code[0] = status[0] = '\0';
 	dns_lock(&m->dns);
 	rc = mxspf_rcpt_new(&r, s->msg.txn, rcpt);
@@ -344,9 +345,9 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	}
 	log_msg(LOG_INFO, "%s ms=%lld%s%s", log, ms_since(&start),
 	    late ? " (deadline passed)" : "",
-	    m->mc.rcpt_checks ? "" : " (rcpt_checks=no: not enforced)");
+	    s->g->mc.rcpt_checks ? "" : " (rcpt_checks=no: not enforced)");
 	free(log);
-	if (act == MXSPF_ACT_ACCEPT || !m->mc.rcpt_checks) {
+	if (act == MXSPF_ACT_ACCEPT || !s->g->mc.rcpt_checks) {
 		s->msg.naccepted++;
 		if (relay == MXSPF_RELAY_MX)
 			note_relayed(s, domain);
@@ -371,7 +372,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 static void
 keep_header(struct session *s, const char *name, const char *value)
 {
-	const struct milter_conf *mc = &s->m->mc;
+	const struct milter_conf *mc = &s->g->mc;
 	struct msg *g = &s->msg;
 	size_t nlen, vlen;
 	struct hdr_rec *h;
@@ -419,11 +420,11 @@ static int
 note_ar(struct session *s, const char *value)
 {
 	struct msg *g = &s->msg;
-	size_t len = strnlen(value, s->m->mc.max_header_bytes), cap;
+	size_t len = strnlen(value, s->g->mc.max_header_bytes), cap;
 	int *p;
 
 	g->nar++;
-	if (!text_ar_is_ours(value, len, s->m->conf->authserv_id))
+	if (!text_ar_is_ours(value, len, s->g->conf->authserv_id))
 		return 0;
 	if (g->nar_del >= MILTER_MAX_AR_DELETE || g->nar > (size_t)INT32_MAX) {
 		g->ar_cut = true;
@@ -499,6 +500,7 @@ cb_close(SMFICTX *ctx)
 	msg_reset(s);
 	free(s->helo);
 	log_msg(LOG_DEBUG, "conn %lu: closed", s->id);
+	gen_put(m, s->g);
 	free(s);
 	(void)smfi_setpriv(ctx, NULL);
 	(void)pthread_mutex_lock(&m->slock);

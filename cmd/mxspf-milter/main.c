@@ -15,6 +15,8 @@
  * SIGTERM / SIGHUP / SIGINT make libmilter stop accepting; the sessions
  * still running get twice the deadline plus MILTER_STOP_GRACE_MS to
  * finish, then everything is freed and the counters are logged.
+ * SIGUSR2 reloads the configuration (milter_reload), SIGUSR1 logs the
+ * statistics line; both are taken by the statistics thread.
  *
  * Owns: struct milter's lifetime.  Must not: run as root when a user is
  * configured but cannot be switched to; free the library objects while a
@@ -58,7 +60,13 @@ static const char usage_text[] =
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int opts_parse(struct opts *o, int argc, char **argv);
+static void gen_free(struct mgen *g);
+static int gen_load(const char *path, const char *socket, struct mgen **out,
+    char *err, size_t errlen);
 static int conf_setup(struct milter *m, const struct opts *o);
+static bool str_same(const char *a, const char *b);
+static void reload_note(const struct mgen *o, const struct mgen *n);
+static void milter_reload(struct milter *m);
 static int zone_load(const char *path, struct mxspf_zone **z);
 static int block_signals(void);
 static int milter_setup(struct milter *m, char *err, size_t errlen);
@@ -124,35 +132,192 @@ opts_parse(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* gen_free - free a configuration generation (NULL is fine) */
+static void
+gen_free(struct mgen *g)
+{
+	if (g == NULL)
+		return;
+	mxspf_ctx_free(g->ctx);
+	mxspf_conf_free(g->conf);
+	milter_conf_free(&g->mc);
+	free(g);
+}
+
+/* gen_load - a configuration from path (NULL: MILTER_DEFAULT_CONF if it
+ * exists, else the defaults) with the -l socket; 0, or -1 and a message
+ * in err.  No context yet. */
+static int
+gen_load(const char *path, const char *socket, struct mgen **out, char *err,
+    size_t errlen)
+{
+	struct mgen *g;
+	int rc;
+
+	*out = NULL;
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		(void)snprintf(err, errlen, "%s", mxspf_strerror(MXSPF_ENOMEM));
+		return -1;
+	}
+	g->refs = 1;
+	if ((rc = mxspf_conf_new(&g->conf)) != 0 ||
+	    (rc = milter_conf_init(&g->mc)) != 0) {
+		(void)snprintf(err, errlen, "%s", mxspf_strerror(rc));
+		gen_free(g);
+		return -1;
+	}
+	if (path == NULL && access(MILTER_DEFAULT_CONF, F_OK) == 0)
+		path = MILTER_DEFAULT_CONF;
+	if (path != NULL &&
+	    (milter_conf_load(&g->mc, path, err, errlen) != 0 ||
+	    mxspf_conf_load(g->conf, path, err, errlen) != 0)) {
+		gen_free(g);
+		return -1;
+	}
+	if (socket != NULL &&
+	    milter_conf_set_socket(&g->mc, socket, err, errlen) != 0) {
+		gen_free(g);
+		return -1;
+	}
+	*out = g;
+	return 0;
+}
+
+struct mgen *
+gen_get(struct milter *m)
+{
+	struct mgen *g;
+
+	(void)pthread_mutex_lock(&m->glock);
+	g = m->gen;
+	g->refs++;
+	(void)pthread_mutex_unlock(&m->glock);
+	return g;
+}
+
+void
+gen_put(struct milter *m, struct mgen *g)
+{
+	unsigned n;
+
+	if (g == NULL)
+		return;
+	(void)pthread_mutex_lock(&m->glock);
+	n = --g->refs;
+	(void)pthread_mutex_unlock(&m->glock);
+	if (n == 0)
+		gen_free(g);
+}
+
 /* conf_setup - the -c file (or the default, if it exists), then -l; 0
  * or an exit code (printed) */
 static int
 conf_setup(struct milter *m, const struct opts *o)
 {
-	const char *path = o->conf;
 	char err[ERR_MAX];
-	int rc;
 
-	if ((rc = mxspf_conf_new(&m->conf)) != 0 ||
-	    (rc = milter_conf_init(&m->mc)) != 0) {
-		(void)fprintf(stderr, "%s: %s\n", MILTER_PROG,
-		    mxspf_strerror(rc));
-		return MILTER_EXIT_ERR;
-	}
-	if (path == NULL && access(MILTER_DEFAULT_CONF, F_OK) == 0)
-		path = MILTER_DEFAULT_CONF;
-	if (path != NULL &&
-	    (milter_conf_load(&m->mc, path, err, sizeof(err)) != 0 ||
-	    mxspf_conf_load(m->conf, path, err, sizeof(err)) != 0)) {
+	m->conf_path = o->conf;
+	m->socket_opt = o->socket;
+	m->zone_path = o->zone;
+	err[0] = '\0';
+	if (gen_load(o->conf, o->socket, &m->gen, err, sizeof(err)) != 0) {
 		(void)fprintf(stderr, "%s: %s\n", MILTER_PROG, err);
 		return MILTER_EXIT_ERR;
 	}
-	if (o->socket != NULL &&
-	    milter_conf_set_socket(&m->mc, o->socket, err, sizeof(err)) != 0) {
-		(void)fprintf(stderr, "%s: -l: %s\n", MILTER_PROG, err);
-		return MILTER_EXIT_ERR;
-	}
 	return 0;
+}
+
+/* str_same - equal strings, NULL equal only to NULL */
+static bool
+str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* reload_note - log what a reload cannot change (bound at start-up) */
+static void
+reload_note(const struct mgen *o, const struct mgen *n)
+{
+	static const char later[] = "changed: takes effect at the next "
+	    "restart";
+	size_t i;
+	bool fwd = o->conf->nforwarders == n->conf->nforwarders;
+
+	for (i = 0; fwd && i < o->conf->nforwarders; i++)
+		fwd = strcmp(o->conf->forwarders[i], n->conf->forwarders[i]) ==
+		    0;
+	if (!str_same(o->mc.socket, n->mc.socket))
+		log_msg(LOG_WARNING, "reload: socket %s", later);
+	if (!str_same(o->mc.user, n->mc.user) ||
+	    !str_same(o->mc.group, n->mc.group))
+		log_msg(LOG_WARNING, "reload: user/group %s", later);
+	if (!str_same(o->mc.syslog_facility, n->mc.syslog_facility) ||
+	    o->mc.log_stderr != n->mc.log_stderr)
+		log_msg(LOG_WARNING, "reload: syslog_facility/log_stderr %s",
+		    later);
+	if (!fwd || !str_same(o->conf->resolvconf, n->conf->resolvconf) ||
+	    !str_same(o->conf->stub_zone, n->conf->stub_zone) ||
+	    !str_same(o->conf->stub_addr, n->conf->stub_addr) ||
+	    !str_same(o->conf->trust_anchor_file,
+	    n->conf->trust_anchor_file) ||
+	    o->conf->cache_entries != n->conf->cache_entries ||
+	    o->conf->cache_memory != n->conf->cache_memory ||
+	    o->conf->cache_max_ttl != n->conf->cache_max_ttl)
+		log_msg(LOG_WARNING, "reload: [resolver] %s", later);
+}
+
+/* milter_reload - SIGUSR2 (libmilter keeps SIGHUP for itself): read the
+ * configuration (and the -Z zone) again.  Sessions already connected go
+ * on with the one they started with; new ones get the new one.  A file
+ * that does not load changes nothing; the log says why. */
+static void
+milter_reload(struct milter *m)
+{
+	char err[ERR_MAX];
+	struct mgen *g = NULL, *old;
+	struct mxspf_zone *z = NULL, *oz;
+	int rc;
+
+	err[0] = '\0';
+	if (gen_load(m->conf_path, m->socket_opt, &g, err, sizeof(err)) != 0)
+		goto fail;
+	if ((rc = mxspf_ctx_new(&g->ctx, &g->conf->spf)) != 0) {
+		(void)snprintf(err, sizeof(err), "%s", mxspf_strerror(rc));
+		goto fail;
+	}
+	if (m->zone_path != NULL &&
+	    ((rc = mxspf_zone_new(&z)) != 0 ||
+	    (rc = mxspf_zone_load_file(z, m->zone_path, 0, err,
+	    sizeof(err))) != 0)) {
+		if (err[0] == '\0')
+			(void)snprintf(err, sizeof(err), "%s: %s",
+			    m->zone_path, mxspf_strerror(rc));
+		goto fail;
+	}
+	reload_note(m->gen, g);
+	if (z != NULL) {
+		dns_lock(&m->dns);
+		oz = m->dns.zone;
+		m->dns.zone = z;
+		dns_unlock(&m->dns);
+		mxspf_zone_free(oz);
+	}
+	(void)pthread_mutex_lock(&m->glock);
+	old = m->gen;
+	m->gen = g;
+	(void)pthread_mutex_unlock(&m->glock);
+	gen_put(m, old);
+	log_msg(LOG_INFO, "configuration reloaded from %s%s%s",
+	    m->conf_path != NULL ? m->conf_path :
+	    access(MILTER_DEFAULT_CONF, F_OK) == 0 ? MILTER_DEFAULT_CONF :
+	    "the defaults", m->zone_path != NULL ? " and the zone " : "",
+	    m->zone_path != NULL ? m->zone_path : "");
+	return;
+fail:
+	log_msg(LOG_ERR, "reload failed, keeping the running configuration: "
+	    "%s", err);
+	mxspf_zone_free(z);
+	gen_free(g);
 }
 
 /* zone_load - the -Z zone; 0 or -1 (printed) */
@@ -187,12 +352,14 @@ block_signals(void)
 	(void)sigaddset(&set, SIGTERM);
 	(void)sigaddset(&set, SIGINT);
 	(void)sigaddset(&set, SIGUSR1);	/* for stats_thread only */
+	(void)sigaddset(&set, SIGUSR2);
 	return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 /* stats_thread - log the statistics line every stats_interval seconds
- * and at each SIGUSR1 (blocked in every thread: it waits for it here),
- * until stats_stop is set and it is woken */
+ * and at each SIGUSR1, reload at each SIGUSR2 (both blocked in every
+ * thread: they are waited for here), until stats_stop is set and it is
+ * woken */
 static void *
 stats_thread(void *arg)
 {
@@ -203,9 +370,11 @@ stats_thread(void *arg)
 
 	(void)sigemptyset(&set);
 	(void)sigaddset(&set, SIGUSR1);
+	(void)sigaddset(&set, SIGUSR2);
 	for (;;) {
-		if (m->mc.stats_interval > 0) {
-			ts.tv_sec = (time_t)m->mc.stats_interval;
+		/* This thread is the one that replaces m->gen. */
+		if (m->gen->mc.stats_interval > 0) {
+			ts.tv_sec = (time_t)m->gen->mc.stats_interval;
 			ts.tv_nsec = 0;
 			sig = sigtimedwait(&set, NULL, &ts);
 		} else {
@@ -215,6 +384,8 @@ stats_thread(void *arg)
 			return NULL;
 		if (sig == SIGUSR1)
 			stats_log(&m->stats, "SIGUSR1");
+		else if (sig == SIGUSR2)
+			milter_reload(m);
 		else if (sig < 0 && errno == EAGAIN)
 			stats_log(&m->stats, "periodic");
 	}
@@ -228,16 +399,16 @@ milter_setup(struct milter *m, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "smfi_register failed");
 		return -1;
 	}
-	if (smfi_setconn(m->mc.socket) != MI_SUCCESS) {
+	if (smfi_setconn(m->gen->mc.socket) != MI_SUCCESS) {
 		(void)snprintf(err, errlen, "smfi_setconn %s failed",
-		    m->mc.socket);
+		    m->gen->mc.socket);
 		return -1;
 	}
 	(void)smfi_setbacklog(MILTER_BACKLOG);
 	/* Bind now, as root; remove a stale unix socket first. */
 	if (smfi_opensocket(true) != MI_SUCCESS) {
 		(void)snprintf(err, errlen, "cannot open the socket %s",
-		    m->mc.socket);
+		    m->gen->mc.socket);
 		return -1;
 	}
 	return 0;
@@ -252,7 +423,7 @@ wait_sessions(struct milter *m)
 	bool none;
 
 	(void)clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += (time_t)((MILTER_EOM_DEADLINES * m->conf->deadline_ms +
+	dl.tv_sec += (time_t)((MILTER_EOM_DEADLINES * m->gen->conf->deadline_ms +
 	    MILTER_STOP_GRACE_MS) / 1000 + 1);
 	(void)pthread_mutex_lock(&m->slock);
 	while (m->nsessions > 0)
@@ -284,6 +455,7 @@ main(int argc, char **argv)
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    stats_init(&m->stats) != 0 ||
 	    pthread_mutex_init(&m->slock, NULL) != 0 ||
+	    pthread_mutex_init(&m->glock, NULL) != 0 ||
 	    pthread_cond_init(&m->scv, NULL) != 0) {
 		(void)fprintf(stderr, "%s: out of memory\n", MILTER_PROG);
 		return MILTER_EXIT_ERR;
@@ -293,8 +465,8 @@ main(int argc, char **argv)
 	if ((rc = conf_setup(m, &o)) != 0)
 		goto out;
 	rc = MILTER_EXIT_ERR;
-	if (m->mc.user != NULL && (geteuid() == 0 || o.check)) {
-		if (privs_lookup(m->mc.user, m->mc.group, &uid, &gid, err,
+	if (m->gen->mc.user != NULL && (geteuid() == 0 || o.check)) {
+		if (privs_lookup(m->gen->mc.user, m->gen->mc.group, &uid, &gid, err,
 		    sizeof(err)) != 0) {
 			(void)fprintf(stderr, "%s: %s\n", MILTER_PROG, err);
 			goto out;
@@ -302,7 +474,7 @@ main(int argc, char **argv)
 		drop = geteuid() == 0;
 	}
 	if (o.zone != NULL ? zone_load(o.zone, &zone) != 0 :
-	    dns_check(m->conf, err, sizeof(err)) != 0) {
+	    dns_check(m->gen->conf, err, sizeof(err)) != 0) {
 		if (o.zone == NULL)
 			(void)fprintf(stderr, "%s: cannot set up the resolver: "
 			    "%s\n", MILTER_PROG, err);
@@ -313,15 +485,15 @@ main(int argc, char **argv)
 		rc = fflush(stdout) == 0 ? MILTER_EXIT_OK : MILTER_EXIT_ERR;
 		goto out;
 	}
-	log_open(MILTER_PROG, m->mc.syslog_facility,
-	    m->mc.log_stderr || o.foreground,
+	log_open(MILTER_PROG, m->gen->mc.syslog_facility,
+	    m->gen->mc.log_stderr || o.foreground,
 	    o.verbose);
 	if (milter_setup(m, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
 	bound = true;
-	if (privs_socket(m->mc.socket, uid, gid, drop, err, sizeof(err)) !=
+	if (privs_socket(m->gen->mc.socket, uid, gid, drop, err, sizeof(err)) !=
 	    0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -331,7 +503,7 @@ main(int argc, char **argv)
 			log_msg(LOG_ERR, "%s", err);
 			goto out;
 		}
-		log_stderr(m->mc.log_stderr);
+		log_stderr(m->gen->mc.log_stderr);
 	}
 	if (drop && privs_drop(uid, gid, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "refusing to run as root: %s", err);
@@ -340,13 +512,13 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		log_msg(LOG_WARNING, "running as root: set user in [milter]");
 	if (block_signals() != 0 ||
-	    (rc = mxspf_ctx_new(&m->ctx, &m->conf->spf)) != 0) {
+	    (rc = mxspf_ctx_new(&m->gen->ctx, &m->gen->conf->spf)) != 0) {
 		log_msg(LOG_ERR, "cannot set up: %s", mxspf_strerror(rc));
 		rc = MILTER_EXIT_ERR;
 		goto out;
 	}
 	rc = MILTER_EXIT_ERR;
-	if (dns_init(&m->dns, m->conf, zone, err, sizeof(err)) != 0) {
+	if (dns_init(&m->dns, m->gen->conf, zone, err, sizeof(err)) != 0) {
 		zone = NULL;	/* owned by m->dns now */
 		dns = true;
 		log_msg(LOG_ERR, "cannot set up the resolver: %s", err);
@@ -355,8 +527,8 @@ main(int argc, char **argv)
 	zone = NULL;
 	dns = true;
 	log_msg(LOG_INFO, "%s %s ready on %s (%s, rcpt_checks=%s)",
-	    MILTER_PROG, MXSPF_VERSION, m->mc.socket, m->dns.zone != NULL ?
-	    "zone file" : "libunbound", m->mc.rcpt_checks ? "yes" : "no");
+	    MILTER_PROG, MXSPF_VERSION, m->gen->mc.socket, m->dns.zone != NULL ?
+	    "zone file" : "libunbound", m->gen->mc.rcpt_checks ? "yes" : "no");
 	if (pthread_create(&m->stats_tid, NULL, stats_thread, m) != 0)
 		log_msg(LOG_WARNING, "no statistics thread: SIGUSR1 and "
 		    "stats_interval do nothing");
@@ -378,16 +550,15 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "%s stopped", MILTER_PROG);
 out:
 	if (bound)
-		privs_unlink_socket(m->mc.socket);
+		privs_unlink_socket(m->gen->mc.socket);
 	if (dns)
 		dns_free(&m->dns);
 	mxspf_zone_free(zone);
-	mxspf_ctx_free(m->ctx);
-	mxspf_conf_free(m->conf);
-	milter_conf_free(&m->mc);
+	gen_put(m, m->gen);
 	stats_free(&m->stats);
 	(void)pthread_cond_destroy(&m->scv);
 	(void)pthread_mutex_destroy(&m->slock);
+	(void)pthread_mutex_destroy(&m->glock);
 	free(m);
 	log_close();
 	return rc;

@@ -83,11 +83,26 @@ struct stats {
 	size_t nborders;
 };
 
+/* One loaded configuration, read-only once made.  A session keeps the
+ * one that was current when it connected; SIGUSR2 (main.c) makes a new
+ * one, and the old one is freed when its last session closes. */
+struct mgen {
+	struct mxspf_conf *conf;
+	struct milter_conf mc;
+	struct mxspf_ctx *ctx;		/* under dns.lock */
+	unsigned refs;			/* under milter.glock: the daemon's,
+					 * plus one per session */
+};
+
 /* The daemon. */
 struct milter {
-	struct mxspf_conf *conf;	/* read-only after start-up */
-	struct milter_conf mc;		/* read-only after start-up */
-	struct mxspf_ctx *ctx;		/* under dns.lock */
+	struct mgen *gen;		/* the current one, under glock (only
+					 * the main and statistics threads
+					 * replace it) */
+	pthread_mutex_t glock;
+	const char *conf_path;		/* -c, or NULL: the default file */
+	const char *socket_opt;		/* -l, kept over reloads */
+	const char *zone_path;		/* -Z, read again at reload */
 	struct dns dns;
 	struct stats stats;
 	pthread_t stats_tid;		/* main.c's statistics thread */
@@ -131,6 +146,7 @@ struct msg {
 /* One connection. */
 struct session {
 	struct milter *m;
+	struct mgen *g;		/* the configuration of this connection */
 	unsigned long id;
 	bool have_client;
 	struct mxspf_addr client;
@@ -172,6 +188,12 @@ int dns_run(struct dns *d, const struct mxspf_machine_ops *ops, void *obj,
 void deadline_in(struct timespec *ts, unsigned ms);
 /* deadline_min - the earlier of a and b into a */
 void deadline_min(struct timespec *a, const struct timespec *b);
+
+/* ---- main.c ---- */
+/* gen_get - the current configuration, one more reference */
+struct mgen *gen_get(struct milter *m);
+/* gen_put - drop a reference taken with gen_get */
+void gen_put(struct milter *m, struct mgen *g);
 
 /* ---- stats.c ---- */
 /* stats_init / stats_free */

@@ -300,7 +300,8 @@ group_systemd() {
 		fi
 		check_exposure "$tmp/units/$u"
 	done
-	# mxspfd reloads on SIGHUP; the milter would stop on it.
+	# mxspfd reloads on SIGHUP; the milter on SIGUSR2 (it would stop on
+	# SIGHUP).
 	# shellcheck disable=SC2016 # $MAINPID is systemd's
 	if grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' \
 	    "$tmp/units/mxspfd.service"; then
@@ -309,10 +310,13 @@ group_systemd() {
 		bad "mxspfd.service: no ExecReload with SIGHUP"
 	fi
 	if [ -n "$MXSPF_MILTER" ]; then
-		if grep -q '^ExecReload' "$tmp/units/mxspf-milter.service"; then
-			bad "mxspf-milter.service has an ExecReload"
+		if grep -q '^ExecReload=/bin/kill -USR2 \$MAINPID$' \
+		    "$tmp/units/mxspf-milter.service" &&
+		    ! grep -q '^ExecReload=.*HUP' \
+		    "$tmp/units/mxspf-milter.service"; then
+			ok "mxspf-milter.service: ExecReload sends SIGUSR2"
 		else
-			ok "mxspf-milter.service: no ExecReload"
+			bad "mxspf-milter.service: no ExecReload with SIGUSR2"
 		fi
 	fi
 }
