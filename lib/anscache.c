@@ -4,7 +4,7 @@
  * load passes one entry per bucket, up to what max_entries needs) and an
  * LRU list, both intrusive.  An entry is one allocation: the header, the
  * rdata pointer and length arrays, the rdata bytes, the name.  Hashing is
- * FNV-1a over the lower-cased name and the type.
+ * the library's case-insensitive name hash (lib/util.c) with the type.
  * Must not: keep anything but copies; let a lookup return an entry past
  * its expiry (it is dropped then); grow without bound.
  * SPDX-License-Identifier: BSD-2-Clause
@@ -45,7 +45,6 @@ struct anscache {
 
 static size_t ac_keylen(const char *name);
 static uint64_t ac_hash(const char *name, size_t len, uint16_t type);
-static int ac_lower(int ch);
 static bool ac_same(const struct acent *e, const char *name, size_t len,
     uint16_t type, uint64_t h);
 static struct acent **ac_slot(struct anscache *c, const char *name,
@@ -99,27 +98,15 @@ ac_keylen(const char *name)
 	return n > 0 && name[n - 1] == '.' ? n - 1 : n;
 }
 
-/* ac_lower - ASCII lower case (a name's other octets compare exactly) */
-static int
-ac_lower(int ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch;
-}
-
-/* ac_hash - FNV-1a over the lower-cased name, then the type */
+/* ac_hash - the case-insensitive name hash (8 bytes a step), with the
+ * type mixed in */
 static uint64_t
 ac_hash(const char *name, size_t len, uint16_t type)
 {
-	uint64_t h = 14695981039346656037ull;
-	size_t i;
+	uint64_t h = mxspf__name_hash(name, len) ^ ((uint64_t)type << 48);
 
-	for (i = 0; i < len; i++) {
-		h ^= (uint64_t)ac_lower((unsigned char)name[i]);
-		h *= 1099511628211ull;
-	}
-	h ^= type;
-	h *= 1099511628211ull;
-	return h;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
 }
 
 /* ac_same - whether e is the entry of (name, type) */
@@ -127,14 +114,8 @@ static bool
 ac_same(const struct acent *e, const char *name, size_t len, uint16_t type,
     uint64_t h)
 {
-	size_t i;
-
-	if (e->hash != h || e->type != type || e->namelen != len)
-		return false;
-	for (i = 0; i < len; i++)
-		if (e->name[i] != ac_lower((unsigned char)name[i]))
-			return false;
-	return true;
+	return e->hash == h && e->type == type && e->namelen == len &&
+	    mxspf__name_eq_lower(name, e->name, len);
 }
 
 /* ac_slot - the link that points at (name, type)'s entry, or at the NULL
@@ -329,7 +310,7 @@ mxspf__anscache_put(struct anscache *c, const char *name, uint16_t type,
 	e->name = (char *)blk + off;
 	e->namelen = len;
 	for (i = 0; i < len; i++)
-		e->name[i] = (char)ac_lower((unsigned char)name[i]);
+		e->name[i] = (char)mxspf__ascii_lower((unsigned char)name[i]);
 	e->name[len] = '\0';
 	/* The bucket may have moved while evicting: look again. */
 	p = &c->buckets[h & (c->nbuckets - 1)];
