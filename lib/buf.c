@@ -75,6 +75,27 @@ mxspf_buf_puts(struct mxspf_buf *b, const char *s)
 }
 
 void
+mxspf_buf_put_uint(struct mxspf_buf *b, unsigned long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	mxspf_buf_append(b, d + i, sizeof(d) - i);
+}
+
+int
+mxspf_buf_reserve(struct mxspf_buf *b, size_t n)
+{
+	size_t room = b->max - b->len;
+
+	return buf_reserve(b, n < room ? n : room);
+}
+
+void
 mxspf__buf_putc_slow(struct mxspf_buf *b, int c)
 {
 	char ch = (char)c;
@@ -173,15 +194,26 @@ void
 mxspf_buf_put_escaped(struct mxspf_buf *b, const char *p, size_t len,
     size_t limit)
 {
-	size_t i, n = len < limit ? len : limit;
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run, n = len < limit ? len : limit;
+	char esc[4] = { '\\', 'x', 0, 0 };
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
+	while (i < n) {
+		/* A run of bytes that pass as they are, in one append. */
+		for (run = i; run < n; run++) {
+			unsigned char c = (unsigned char)p[run];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			mxspf_buf_putc(b, c);
-		else
-			mxspf_buf_appendf(b, "\\x%02x", c);
+			if (c < 0x20 || c >= 0x7f || c == '\\')
+				break;
+		}
+		if (run > i)
+			mxspf_buf_append(b, p + i, run - i);
+		if (run == n)
+			break;
+		esc[2] = hex[(unsigned char)p[run] >> 4];
+		esc[3] = hex[(unsigned char)p[run] & 15];
+		mxspf_buf_append(b, esc, sizeof(esc));
+		i = run + 1;
 	}
 	if (n < len)
 		mxspf_buf_puts(b, "...");

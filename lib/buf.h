@@ -26,6 +26,12 @@ void mxspf_buf_init(struct mxspf_buf *b, size_t max);
 void mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len);
 /* mxspf_buf_puts - append a C string */
 void mxspf_buf_puts(struct mxspf_buf *b, const char *s);
+/* mxspf_buf_put_uint - append a decimal number (no vsnprintf) */
+void mxspf_buf_put_uint(struct mxspf_buf *b, unsigned long long v);
+/* mxspf_buf_reserve - make room for n more bytes at once (a line whose
+ * size is known roughly grows in one allocation, not five); 0, or -1
+ * with the sticky error set */
+int mxspf_buf_reserve(struct mxspf_buf *b, size_t n);
 /* mxspf__buf_putc_slow - mxspf_buf_putc when the buffer must grow */
 void mxspf__buf_putc_slow(struct mxspf_buf *b, int c);
 

@@ -33,6 +33,7 @@
 enum tag { TAG_HELO = 1, TAG_MAILFROM = 2, TAG_TRUST = 3 };
 
 #define TXN_MAX_DOMAINS 64	/* trust lookups cached per transaction */
+#define TXN_INLINE_QUERIES 16	/* handed-out queries kept in the recipient */
 #define TXN_MAX_RCPTS 1000	/* decisions kept for the header */
 #define TXN_LOG_MAX 2048
 
@@ -75,8 +76,8 @@ struct mxspf_txn {
 	const struct mxspf_verdict *verdict;	/* the effective one */
 	struct mxspf_verdict synth;	/* when an identity cannot be checked */
 	struct mxspf_verdict kept;	/* the verdict, once its evaluations
-					 * are freed (strings in keptstr) */
-	char *keptstr[6];
+					 * are freed (strings in keptblk) */
+	char *keptblk;
 	enum mxspf_identity identity;
 	struct tcache *tc;	/* allocated one by one (a finished
 				 * recipient keeps pointing at its own) */
@@ -104,7 +105,12 @@ struct mxspf_rcpt {
 				 * full */
 	bool need_spf, need_trust;
 	enum rphase phase;
-	struct rq *rqs;		/* handed out, kept until freed */
+	struct rq *rqs;		/* handed out past rq_inline, kept until
+				 * freed */
+	struct rq rq_inline[TXN_INLINE_QUERIES];	/* the first ones: a
+				 * recipient asks about 10, and allocating
+				 * each was a tenth of the daemon's mallocs */
+	size_t n_inline;
 	struct mxspf_rcpt_result res;
 	char *action, *log;
 	int err;
@@ -155,8 +161,7 @@ mxspf_txn_free(struct mxspf_txn *t)
 		return;
 	mxspf_eval_free(t->helo_ev);
 	mxspf_eval_free(t->mf_ev);
-	for (i = 0; i < sizeof(t->keptstr) / sizeof(t->keptstr[0]); i++)
-		free(t->keptstr[i]);
+	free(t->keptblk);
 	while ((c = t->tc) != NULL) {
 		t->tc = c->next;
 		free(c->domain);
@@ -200,16 +205,24 @@ txn_keep_verdict(struct mxspf_txn *t)
 	const char *const src[6] = { v->identity, v->domain, v->mechanism,
 	    v->mech_domain, v->problem, v->explanation };
 	char *dup[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
-	size_t i;
+	size_t i, len[6], total = 0;
+	char *blk, *p;
 
 	if (v == &t->synth || v == &t->kept)
 		return;
+	/* One block for the six strings (each NUL-terminated). */
 	for (i = 0; i < 6; i++) {
-		if (src[i] != NULL && (dup[i] = mxspf__strdup(src[i])) == NULL) {
-			while (i-- > 0)
-				free(dup[i]);
-			return;
-		}
+		len[i] = src[i] != NULL ? strlen(src[i]) + 1 : 0;
+		total += len[i];
+	}
+	if ((blk = mxspf__alloc(total > 0 ? total : 1)) == NULL)
+		return;
+	for (i = 0, p = blk; i < 6; i++) {
+		if (src[i] == NULL)
+			continue;
+		memcpy(p, src[i], len[i]);
+		dup[i] = p;
+		p += len[i];
 	}
 	t->kept = *v;
 	t->kept.identity = dup[0];
@@ -218,7 +231,7 @@ txn_keep_verdict(struct mxspf_txn *t)
 	t->kept.mech_domain = dup[3];
 	t->kept.problem = dup[4];
 	t->kept.explanation = dup[5];
-	memcpy(t->keptstr, dup, sizeof(dup));
+	t->keptblk = blk;
 	t->verdict = &t->kept;
 	mxspf_eval_free(t->helo_ev);
 	mxspf_eval_free(t->mf_ev);
@@ -600,11 +613,17 @@ rcpt_action(struct mxspf_rcpt *r)
 	struct mxspf_buf b;
 
 	mxspf_buf_init(&b, 600);
-	if (d->act == MXSPF_ACT_ACCEPT)
+	if (d->act == MXSPF_ACT_ACCEPT) {
 		mxspf_buf_puts(&b, "DUNNO");
-	else
-		mxspf_buf_appendf(&b, "%d %s %s", d->code, d->status,
-		    d->text != NULL ? d->text : "");
+	} else {
+		/* Plain appends: this runs for every recipient, and
+		 * vsnprintf costs more than the rest of the line. */
+		mxspf_buf_put_uint(&b, (unsigned)d->code);
+		mxspf_buf_putc(&b, ' ');
+		mxspf_buf_puts(&b, d->status);
+		mxspf_buf_putc(&b, ' ');
+		mxspf_buf_puts(&b, d->text != NULL ? d->text : "");
+	}
 	if (b.err == MXSPF_ENOMEM) {
 		mxspf_buf_free(&b);
 		return MXSPF_ENOMEM;
@@ -622,10 +641,15 @@ rcpt_log(struct mxspf_rcpt *r)
 	struct mxspf_buf b;
 	char ip[64];
 
+	/* Plain appends, no vsnprintf: this line is written for every
+	 * recipient. */
 	mxspf_buf_init(&b, TXN_LOG_MAX);
+	(void)mxspf_buf_reserve(&b, 512);
 	(void)mxspf_addr_format(&t->client, ip, sizeof(ip));
-	mxspf_buf_appendf(&b, "%s: client=%s helo=",
-	    t->queue_id[0] != '\0' ? t->queue_id : "NOQUEUE", ip);
+	mxspf_buf_puts(&b, t->queue_id[0] != '\0' ? t->queue_id : "NOQUEUE");
+	mxspf_buf_puts(&b, ": client=");
+	mxspf_buf_puts(&b, ip);
+	mxspf_buf_puts(&b, " helo=");
 	mxspf_buf_put_escaped(&b, t->helo, strlen(t->helo), 100);
 	mxspf_buf_puts(&b, " sender=<");
 	mxspf_buf_put_escaped(&b, t->sender, strlen(t->sender), 100);
@@ -633,9 +657,10 @@ rcpt_log(struct mxspf_rcpt *r)
 	mxspf_buf_put_escaped(&b, r->recipient, strlen(r->recipient), 100);
 	mxspf_buf_puts(&b, ">");
 	if (res->spf != NULL) {
-		mxspf_buf_appendf(&b, " spf=%s identity=%s",
-		    mxspf_result_name(res->spf->result),
-		    res->spf_identity == MXSPF_ID_HELO ? "helo" : "mailfrom");
+		mxspf_buf_puts(&b, " spf=");
+		mxspf_buf_puts(&b, mxspf_result_name(res->spf->result));
+		mxspf_buf_puts(&b, res->spf_identity == MXSPF_ID_HELO ?
+		    " identity=helo" : " identity=mailfrom");
 		if (res->spf->problem != NULL) {
 			mxspf_buf_puts(&b, " problem=\"");
 			mxspf_buf_put_escaped(&b, res->spf->problem,
@@ -649,20 +674,23 @@ rcpt_log(struct mxspf_rcpt *r)
 	} else {
 		mxspf_buf_puts(&b, " spf=not-checked");
 	}
-	mxspf_buf_appendf(&b, " relay=%s", mxspf_relay_reason_name(res->relay));
+	mxspf_buf_puts(&b, " relay=");
+	mxspf_buf_puts(&b, mxspf_relay_reason_name(res->relay));
 	if (res->trust != NULL) {
-		mxspf_buf_appendf(&b, " trust=%s (",
-		    res->trust->outcome == MXSPF_TRUST_YES ? "yes" :
-		    res->trust->outcome == MXSPF_TRUST_NO ? "no" : "dns-error");
+		mxspf_buf_puts(&b, res->trust->outcome == MXSPF_TRUST_YES ?
+		    " trust=yes (" : res->trust->outcome == MXSPF_TRUST_NO ?
+		    " trust=no (" : " trust=dns-error (");
 		mxspf_buf_put_escaped(&b, res->trust->why,
 		    strlen(res->trust->why), 300);
 		mxspf_buf_putc(&b, ')');
 	}
 	mxspf_buf_puts(&b, " action=");
 	mxspf_buf_put_escaped(&b, r->action, strlen(r->action), 300);
-	if (res->decision.would_act)
-		mxspf_buf_appendf(&b, " (test mode: would %s)",
-		    mxspf_policy_act_name(res->decision.would));
+	if (res->decision.would_act) {
+		mxspf_buf_puts(&b, " (test mode: would ");
+		mxspf_buf_puts(&b, mxspf_policy_act_name(res->decision.would));
+		mxspf_buf_putc(&b, ')');
+	}
 	if (b.err == MXSPF_ENOMEM) {
 		mxspf_buf_free(&b);
 		return MXSPF_ENOMEM;
@@ -765,14 +793,21 @@ rcpt_take(struct mxspf_rcpt *r, const struct mxspf_query *q, enum tag tag)
 {
 	struct rq *c;
 
-	if (q->id > TAG_MASK || (c = mxspf__alloc(sizeof(*c))) == NULL) {
+	if (q->id > TAG_MASK) {
+		r->err = MXSPF_ENOMEM;
+		return NULL;
+	}
+	if (r->n_inline < TXN_INLINE_QUERIES) {
+		c = &r->rq_inline[r->n_inline++];
+	} else if ((c = mxspf__alloc(sizeof(*c))) != NULL) {
+		c->next = r->rqs;
+		r->rqs = c;
+	} else {
 		r->err = MXSPF_ENOMEM;
 		return NULL;
 	}
 	c->q = *q;
 	c->q.id = ((uint32_t)tag << TAG_SHIFT) | q->id;
-	c->next = r->rqs;
-	r->rqs = c;
 	return &c->q;
 }
 

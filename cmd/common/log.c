@@ -1,9 +1,11 @@
 /* cmd/common/log.c - the daemons' log: syslog (mail facility by default)
  * and stderr, one line per event, from any thread.
  * Owns: the sink settings (set once at start-up, before any thread
- * starts; read-only afterwards) and the escaping of peer text for log
- * lines.  syslog(3) and one fprintf(3) per line are thread-safe, so lines
- * of different sessions never mix.
+ * starts; read-only afterwards; "prog[pid]: " is made by log_open and
+ * again by log_stderr, which the daemons call after their fork into the
+ * background) and the escaping of peer text for log lines.  syslog(3)
+ * and one fwrite(3) per line are thread-safe, so lines of different
+ * sessions never mix.
  * Must not: write to stderr when it is the policy connection (mxspfd
  * turns that sink off in stdio mode), or log untrusted bytes unescaped.
  * SPDX-License-Identifier: BSD-2-Clause
@@ -34,11 +36,14 @@ static const struct facility facilities[] = {
 };
 
 static const char *log_prog = "mxspf";
+static char log_prefix[64];		/* for stderr lines */
+static size_t log_prefix_len;
 static bool log_to_syslog;
 static bool log_to_stderr = true;	/* until log_open: start-up errors */
 static bool log_verbose;
 
 static const char *prio_name(int prio);
+static void prefix_make(void);
 
 void
 log_open(const char *prog, const char *facility, bool to_stderr,
@@ -47,6 +52,7 @@ log_open(const char *prog, const char *facility, bool to_stderr,
 	size_t i;
 
 	log_prog = prog;
+	prefix_make();
 	log_to_stderr = to_stderr;
 	log_verbose = verbose;
 	log_to_syslog = false;
@@ -68,6 +74,20 @@ void
 log_stderr(bool on)
 {
 	log_to_stderr = on;
+	prefix_make();	/* called again after the fork into the background */
+}
+
+/* prefix_make - "prog[pid]: " for stderr lines, made once per process
+ * (getpid is a system call; log_msg runs for every decision) */
+static void
+prefix_make(void)
+{
+	int n;
+
+	n = snprintf(log_prefix, sizeof(log_prefix), "%s[%ld]: ", log_prog,
+	    (long)getpid());
+	log_prefix_len = n > 0 && (size_t)n < sizeof(log_prefix) ?
+	    (size_t)n : 0;
 }
 
 void
@@ -97,19 +117,34 @@ prio_name(int prio)
 void
 log_msg(int prio, const char *fmt, ...)
 {
-	char line[LOG_LINE_MAX];
+	char line[sizeof(log_prefix) + 16 + LOG_LINE_MAX + 1];
+	const char *pn;
+	size_t off, pl, n;
 	va_list ap;
+	int r;
 
 	if (prio == LOG_DEBUG && !log_verbose)
 		return;
+	/* One formatting pass, after room for "prog[pid]: prio: ". */
+	pn = prio_name(prio);
+	pl = strlen(pn);
+	off = log_prefix_len + pl;
 	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	r = vsnprintf(line + off, LOG_LINE_MAX, fmt, ap);
 	va_end(ap);
+	n = r < 0 ? 0 : (size_t)r < LOG_LINE_MAX ? (size_t)r : LOG_LINE_MAX - 1;
 	if (log_to_syslog)
-		syslog(prio, "%s", line);
-	if (log_to_stderr)
-		(void)fprintf(stderr, "%s[%ld]: %s%s\n", log_prog,
-		    (long)getpid(), prio_name(prio), line);
+		syslog(prio, "%s", line + off);
+	if (log_to_stderr) {
+		if (log_prefix_len == 0)
+			prefix_make();	/* before log_open */
+		memcpy(line, log_prefix, log_prefix_len);
+		memcpy(line + log_prefix_len, pn, pl);
+		line[off + n] = '\n';
+		/* One write per line: lines of different threads never
+		 * mix (stderr is unbuffered, as fprintf's was). */
+		(void)fwrite(line, 1, off + n + 1, stderr);
+	}
 }
 
 void

@@ -31,25 +31,26 @@
 /* A known attribute: its name and where it goes. */
 struct req_attr {
 	const char *name;
+	size_t len;		/* strlen(name) */
 	size_t off;
 };
 
 #define RO(f) offsetof(struct request, f)
 
 static const struct req_attr req_attrs[] = {
-	{ "request", RO(request) },
-	{ "protocol_state", RO(protocol_state) },
-	{ "protocol_name", RO(protocol_name) },
-	{ "client_address", RO(client_address) },
-	{ "client_name", RO(client_name) },
-	{ "helo_name", RO(helo_name) },
-	{ "sender", RO(sender) },
-	{ "recipient", RO(recipient) },
-	{ "instance", RO(instance) },
-	{ "queue_id", RO(queue_id) },
-	{ "server_address", RO(server_address) },
-	{ "server_port", RO(server_port) },
-	{ "sasl_username", RO(sasl_username) },
+	{ "request", sizeof("request") - 1, RO(request) },
+	{ "protocol_state", sizeof("protocol_state") - 1, RO(protocol_state) },
+	{ "protocol_name", sizeof("protocol_name") - 1, RO(protocol_name) },
+	{ "client_address", sizeof("client_address") - 1, RO(client_address) },
+	{ "client_name", sizeof("client_name") - 1, RO(client_name) },
+	{ "helo_name", sizeof("helo_name") - 1, RO(helo_name) },
+	{ "sender", sizeof("sender") - 1, RO(sender) },
+	{ "recipient", sizeof("recipient") - 1, RO(recipient) },
+	{ "instance", sizeof("instance") - 1, RO(instance) },
+	{ "queue_id", sizeof("queue_id") - 1, RO(queue_id) },
+	{ "server_address", sizeof("server_address") - 1, RO(server_address) },
+	{ "server_port", sizeof("server_port") - 1, RO(server_port) },
+	{ "sasl_username", sizeof("sasl_username") - 1, RO(sasl_username) },
 };
 
 #define REQ_NATTRS (sizeof(req_attrs) / sizeof(req_attrs[0]))
@@ -81,8 +82,10 @@ req_attr_find(const char *name, size_t len)
 {
 	size_t i;
 
+	/* Length and first byte first: most lines are known attributes,
+	 * and only one of them has the same length and first letter. */
 	for (i = 0; i < REQ_NATTRS; i++)
-		if (strlen(req_attrs[i].name) == len &&
+		if (req_attrs[i].len == len && req_attrs[i].name[0] == name[0] &&
 		    memcmp(req_attrs[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
@@ -93,6 +96,15 @@ req_attr_find(const char *name, size_t len)
 static bool
 req_name_ok(const char *p, size_t len)
 {
+	/* The bytes allowed, one bit each (a table: this runs for every
+	 * line of every request). */
+	static const uint32_t ok[8] = {
+		0x00000000,			/* 0x00-0x1f */
+		0x03ff6000,			/* '-' '.' '0'-'9' */
+		0x87fffffe,			/* 'A'-'Z' '_' */
+		0x07fffffe,			/* 'a'-'z' */
+		0, 0, 0, 0
+	};
 	size_t i;
 
 	if (len == 0 || len > REQ_MAX_NAME)
@@ -100,9 +112,7 @@ req_name_ok(const char *p, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		    c == '.'))
+		if ((ok[c >> 5] & ((uint32_t)1 << (c & 31))) == 0)
 			return false;
 	}
 	return true;

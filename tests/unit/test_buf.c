@@ -28,6 +28,7 @@ static void test_appendf_limit(void **);
 static void test_appendf_long(void **);
 static void test_appendf_in_room(void **);
 static void test_puts_putc(void **);
+static void test_put_uint_reserve(void **);
 static void test_escaped(void **);
 static void test_escaped_cut(void **);
 static void test_escaped_limit_sticky(void **);
@@ -286,6 +287,38 @@ test_puts_putc(void **state)
 	mxspf_buf_putc(&b, 0xe9);
 	assert_int_equal(b.len, 4);
 	assert_memory_equal(b.p, "abc\xe9", 5);
+	mxspf_buf_free(&b);
+}
+
+/* test_put_uint_reserve - decimal numbers without vsnprintf; reserving
+ * grows once and keeps the contents; both respect max */
+static void
+test_put_uint_reserve(void **state)
+{
+	struct mxspf_buf b;
+	char *p;
+
+	(void)state;
+	mxspf_buf_init(&b, 100);
+	mxspf_buf_put_uint(&b, 0);
+	mxspf_buf_putc(&b, ' ');
+	mxspf_buf_put_uint(&b, 550);
+	mxspf_buf_putc(&b, ' ');
+	mxspf_buf_put_uint(&b, 18446744073709551615ull);
+	assert_string_equal(mxspf_buf_cstr(&b), "0 550 18446744073709551615");
+	assert_int_equal(mxspf_buf_reserve(&b, 60), 0);
+	assert_true(b.cap >= b.len + 61);
+	p = b.p;
+	mxspf_buf_puts(&b, "0123456789012345678901234567890123456789");
+	assert_ptr_equal(b.p, p);	/* no growth after the reserve */
+	assert_int_equal(b.err, 0);
+	/* More than max allows: the room left, no error yet. */
+	assert_int_equal(mxspf_buf_reserve(&b, 1000), 0);
+	assert_int_equal(b.err, 0);
+	mxspf_buf_free(&b);
+	mxspf_buf_init(&b, 3);
+	mxspf_buf_put_uint(&b, 1234);
+	assert_int_equal(b.err, MXSPF_ELIMIT);
 	mxspf_buf_free(&b);
 }
 
@@ -577,6 +610,8 @@ main(void)
 		cmocka_unit_test_teardown(test_appendf_long, teardown_hook),
 		cmocka_unit_test_teardown(test_appendf_in_room, teardown_hook),
 		cmocka_unit_test_teardown(test_puts_putc, teardown_hook),
+		cmocka_unit_test_teardown(test_put_uint_reserve,
+		    teardown_hook),
 		cmocka_unit_test_teardown(test_escaped, teardown_hook),
 		cmocka_unit_test_teardown(test_escaped_cut, teardown_hook),
 		cmocka_unit_test_teardown(test_escaped_limit_sticky,
