@@ -354,6 +354,8 @@ conn_reply(struct conn *c, const char *action)
 {
 	size_t i;
 
+	if (c->out.cap == 0)
+		(void)mxspf_buf_reserve(&c->out, MXSPFD_OUT_FIRST);
 	mxspf_buf_puts(&c->out, "action=");
 	for (i = 0; action[i] != '\0'; i++) {
 		unsigned char ch = (unsigned char)action[i];
@@ -431,6 +433,10 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		room = sizeof(buf);
 	r = room > 0 ? read(fd, buf, room) : 0;
 	if (r > 0) {
+		/* Idle connections hold no buffer (conn_consume frees
+		 * it): grow a new one in one step, not five. */
+		if (c->in.cap == 0)
+			(void)mxspf_buf_reserve(&c->in, MXSPFD_IN_FIRST);
 		mxspf_buf_append(&c->in, buf, (size_t)r);
 		/* Only a newline, or a last line grown past the limit, can
 		 * change what request_parse() says. */

@@ -116,11 +116,7 @@ decide_txn_free(struct ctxn *ct)
 		return;
 	mxspf_txn_free(ct->txn);
 	gen_unref(ct->gen);
-	free(ct->instance);
-	free(ct->client);
-	free(ct->helo);
-	free(ct->sender);
-	free(ct);
+	free(ct);		/* its strings are in the same block */
 }
 
 /* txn_get - the connection's transaction for this request, a new one when
@@ -132,6 +128,9 @@ txn_get(struct conn *c, const struct request *rq,
 	struct mxspf_txn_info info;
 	struct mxspf_addr server;
 	struct ctxn *ct = c->ct;
+	const char *src[4];
+	char *dst[4], *p;
+	size_t i, len[4], size;
 	int rc;
 
 	if (ct != NULL && str_eq(ct->instance, rq->instance) &&
@@ -150,17 +149,24 @@ txn_get(struct conn *c, const struct request *rq,
 	/* A new transaction: Postfix has finished with the previous one. */
 	decide_txn_free(c->ct);
 	c->ct = NULL;
-	if ((ct = calloc(1, sizeof(*ct))) == NULL)
+	/* One block: the struct, then its four key strings. */
+	src[0] = rq->instance != NULL ? rq->instance : "";
+	src[1] = rq->client_address;
+	src[2] = rq->helo_name != NULL ? rq->helo_name : "";
+	src[3] = rq->sender != NULL ? rq->sender : "";
+	for (i = 0, size = sizeof(*ct); i < 4; i++)
+		size += (len[i] = strlen(src[i]) + 1);
+	if ((ct = calloc(1, size)) == NULL)
 		return MXSPF_ENOMEM;
-	ct->instance = strdup(rq->instance != NULL ? rq->instance : "");
-	ct->client = strdup(rq->client_address);
-	ct->helo = strdup(rq->helo_name != NULL ? rq->helo_name : "");
-	ct->sender = strdup(rq->sender != NULL ? rq->sender : "");
-	if (ct->instance == NULL || ct->client == NULL || ct->helo == NULL ||
-	    ct->sender == NULL) {
-		decide_txn_free(ct);
-		return MXSPF_ENOMEM;
+	for (i = 0, p = (char *)(ct + 1); i < 4; i++) {
+		memcpy(p, src[i], len[i]);
+		dst[i] = p;
+		p += len[i];
 	}
+	ct->instance = dst[0];
+	ct->client = dst[1];
+	ct->helo = dst[2];
+	ct->sender = dst[3];
 	memset(&info, 0, sizeof(info));
 	info.client = *client;
 	info.helo = ct->helo[0] != '\0' ? ct->helo : NULL;

@@ -212,8 +212,8 @@ conf_setup(struct daemon *d, const struct opts *o)
 	d->zone_path = o->zone;
 	if ((d->gen = calloc(1, sizeof(*d->gen))) != NULL)
 		d->gen->refs = 1;
-	if (d->gen == NULL || conf_read(o->conf, o->listen, o->nlisten, &d->gen->conf, err,
-	    sizeof(err)) != 0) {
+	if (d->gen == NULL || conf_read(o->conf, o->listen, o->nlisten,
+	    &d->gen->conf, err, sizeof(err)) != 0) {
 		(void)fprintf(stderr, "mxspfd: %s\n", err[0] != '\0' ? err :
 		    mxspf_strerror(MXSPF_ENOMEM));
 		return MXSPFD_EXIT_ERR;

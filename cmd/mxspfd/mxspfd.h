@@ -32,6 +32,9 @@
 #define MXSPFD_QUEUE_MAX 16		/* parsed requests waiting per
 					 * connection (pipelining) */
 #define MXSPFD_READ_CHUNK 4096		/* bytes read per read() */
+#define MXSPFD_IN_FIRST 1024		/* first input buffer (a request
+					 * from Postfix is about 500 bytes) */
+#define MXSPFD_OUT_FIRST 256		/* first reply buffer */
 #define MXSPFD_ACCEPT_BURST 64		/* accept() calls per wake-up */
 #define MXSPFD_ACCEPT_PAUSE_MS 100	/* pause after EMFILE */
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
@@ -93,7 +96,8 @@ struct listener {
 struct ctxn {
 	struct mxspf_txn *txn;
 	struct gen *gen;	/* the configuration it runs under */
-	char *instance, *client, *helo, *sender;	/* its key */
+	/* its key; the strings are in the struct's own block */
+	char *instance, *client, *helo, *sender;
 	bool header_done;	/* PREPEND given once per message */
 };
 
