@@ -9,9 +9,10 @@
  * Owns: two passes over the caller's bytes.  The first finds where the
  * request ends and checks every limit and every complete line as it goes
  * (so junk is rejected at its first newline, and an over-long line before
- * its newline arrives); it never reads past len.  The second copies the
- * request once (one allocation), cuts it into C strings and points the
- * known attributes into the copy.
+ * its newline arrives), and notes where the value of each known attribute
+ * is; it never reads past len.  Then the request is copied once (one
+ * allocation) and each known attribute's value, ended with a NUL in the
+ * copy, is pointed at (unknown attributes are only counted).
  *
  * Must not: log, allocate other than through mxspf__alloc, call strlen on
  * the input (it may hold NUL bytes), or accept a request whose known
@@ -60,9 +61,15 @@ static int req_bad(struct req_error *err, const char *why, size_t line,
 static int req_attr_find(const char *name, size_t len);
 static bool req_name_ok(const char *p, size_t len);
 static bool req_partial_bad(const char *p, size_t len);
+/* Where req_scan found the value of a known attribute. */
+struct req_hit {
+	int a;			/* index in req_attrs */
+	size_t off, len;	/* the value, in the request's bytes */
+};
+
 static int req_scan(const char *p, size_t len, size_t *total,
+    struct req_hit *hits, size_t *nhits, size_t *lines_out,
     struct req_error *err);
-static int req_fill(struct request *req, size_t total);
 
 /* req_bad - fill err and return REQ_BAD */
 static int
@@ -140,7 +147,8 @@ req_partial_bad(const char *p, size_t len)
  * *total (bytes up to and including the empty line), REQ_MORE or
  * REQ_BAD */
 static int
-req_scan(const char *p, size_t len, size_t *total, struct req_error *err)
+req_scan(const char *p, size_t len, size_t *total, struct req_hit *hits,
+    size_t *nhits, size_t *lines_out, struct req_error *err)
 {
 	uint32_t seen = 0;
 	size_t off = 0, lines = 0;
@@ -191,6 +199,7 @@ req_scan(const char *p, size_t len, size_t *total, struct req_error *err)
 				return req_bad(err, "no request= attribute",
 				    lines + 1, p, off);
 			*total = off + n + 1;
+			*lines_out = lines;
 			return REQ_OK;
 		}
 		if (++lines > REQ_MAX_ATTRS)
@@ -205,6 +214,12 @@ req_scan(const char *p, size_t len, size_t *total, struct req_error *err)
 				return req_bad(err, "duplicate attribute",
 				    lines, line, content);
 			seen |= (uint32_t)1 << a;
+			/* Each known attribute once (above): at most
+			 * REQ_NATTRS hits. */
+			hits[*nhits].a = a;
+			hits[*nhits].off = (size_t)(eq + 1 - p);
+			hits[*nhits].len = content - (size_t)(eq + 1 - line);
+			(*nhits)++;
 			if (a == 0) {
 				size_t vlen = content - (size_t)(eq + 1 - line);
 
@@ -220,57 +235,28 @@ req_scan(const char *p, size_t len, size_t *total, struct req_error *err)
 	}
 }
 
-/* req_fill - cut the copy in req->mem (total bytes, checked by req_scan)
- * into C strings and point the known attributes at them */
-static int
-req_fill(struct request *req, size_t total)
-{
-	char *p = req->mem, *end = req->mem + total;
-
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		char *eq;
-		size_t n;
-		int a;
-
-		if (nl == NULL)
-			return REQ_BAD;	/* req_scan rules it out */
-		n = (size_t)(nl - p);
-		*nl = '\0';
-		if (n > 0 && p[n - 1] == '\r')
-			p[--n] = '\0';
-		if (n == 0)
-			break;
-		eq = memchr(p, '=', n);
-		if (eq == NULL)
-			return REQ_BAD;	/* req_scan rules it out */
-		*eq = '\0';
-		req->nattrs++;
-		if ((a = req_attr_find(p, (size_t)(eq - p))) >= 0)
-			*(const char **)((char *)req + req_attrs[a].off) =
-			    eq + 1;
-		p = nl + 1;
-	}
-	return REQ_OK;
-}
-
 int
 request_parse(const char *p, size_t len, struct request *req, size_t *used,
     struct req_error *err)
 {
-	size_t total = 0;
+	struct req_hit hits[REQ_NATTRS];
+	size_t total = 0, nhits = 0, lines = 0, i;
 	int rc;
 
 	memset(req, 0, sizeof(*req));
 	memset(err, 0, sizeof(*err));
 	*used = 0;
-	if ((rc = req_scan(p, len, &total, err)) != REQ_OK)
+	if ((rc = req_scan(p, len, &total, hits, &nhits, &lines, err)) !=
+	    REQ_OK)
 		return rc;
 	if ((req->mem = mxspf__memdup(p, total)) == NULL)
 		return REQ_NOMEM;
-	if ((rc = req_fill(req, total)) != REQ_OK) {
-		request_free(req);
-		return req_bad(err, "internal parse error", 0, p, total);
+	req->nattrs = lines;
+	for (i = 0; i < nhits; i++) {
+		/* The byte after a value is its CR or newline. */
+		req->mem[hits[i].off + hits[i].len] = '\0';
+		*(const char **)((char *)req + req_attrs[hits[i].a].off) =
+		    req->mem + hits[i].off;
 	}
 	if (req->protocol_state == NULL)
 		req->state = REQ_ST_OTHER;
