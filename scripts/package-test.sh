@@ -28,8 +28,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mxspf-pkgtest.XXXXXX") || exit 2
 chmod 755 "$tmp"
 daemon_pid=
 export DEBIAN_FRONTEND=noninteractive
-# shellcheck source=tests/install/harness.sh
-. "$src/tests/install/harness.sh"
+# shellcheck source=tests/lib/harness.sh
+. "$src/tests/lib/harness.sh"
 
 # present - the packages that dpkg has in any state but not-installed
 # (installed, or only their conffiles left)

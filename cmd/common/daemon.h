@@ -1,8 +1,8 @@
 /* cmd/common/daemon.h - what mxspfd and mxspf-milter share as daemons:
- * the log (syslog and stderr) and running in the background as an
- * unprivileged user.  The cmd/common sources are compiled into each
- * daemon, never into the library.
- * Owns: the prototypes of cmd/common/log.c and cmd/common/privs.c.
+ * the log (syslog and stderr), running in the background as an
+ * unprivileged user, and what a reload compares.  The cmd/common sources
+ * are compiled into each daemon, never into the library.
+ * Owns: the prototypes of cmd/common/log.c, privs.c and reload.c.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef MXSPF_DAEMON_H
@@ -33,6 +33,19 @@ void log_close(void);
 /* log_put_untrusted - append peer text escaped and cut at DAEMON_LOG_CUT
  * bytes */
 void log_put_untrusted(struct mxspf_buf *b, const char *p, size_t len);
+
+/* ---- reload.c ---- */
+struct mxspf_conf;
+/* reload_str_same - equal strings, NULL equal only to NULL */
+bool reload_str_same(const char *a, const char *b);
+/* reload_strv_same - equal string lists */
+bool reload_strv_same(char *const *a, size_t na, char *const *b, size_t nb);
+/* reload_note_changed - unless same, log that the setting what changed but
+ * takes effect only at the next restart */
+void reload_note_changed(const char *what, bool same);
+/* reload_note_resolver - the same for the [resolver] section */
+void reload_note_resolver(const struct mxspf_conf *o,
+    const struct mxspf_conf *n);
 
 /* ---- privs.c ---- */
 /* privs_lookup - the uid and gid of user (and group, if set); 0 or -1

@@ -64,7 +64,6 @@ static void gen_free(struct mgen *g);
 static int gen_load(const char *path, const char *socket, struct mgen **out,
     char *err, size_t errlen);
 static int conf_setup(struct milter *m, const struct opts *o);
-static bool str_same(const char *a, const char *b);
 static void reload_note(const struct mgen *o, const struct mgen *n);
 static void milter_reload(struct milter *m);
 static int zone_load(const char *path, struct mxspf_zone **z);
@@ -227,43 +226,18 @@ conf_setup(struct milter *m, const struct opts *o)
 	return 0;
 }
 
-/* str_same - equal strings, NULL equal only to NULL */
-static bool
-str_same(const char *a, const char *b)
-{
-	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
-
 /* reload_note - log what a reload cannot change (bound at start-up) */
 static void
 reload_note(const struct mgen *o, const struct mgen *n)
 {
-	static const char later[] = "changed: takes effect at the next "
-	    "restart";
-	size_t i;
-	bool fwd = o->conf->nforwarders == n->conf->nforwarders;
-
-	for (i = 0; fwd && i < o->conf->nforwarders; i++)
-		fwd = strcmp(o->conf->forwarders[i], n->conf->forwarders[i]) ==
-		    0;
-	if (!str_same(o->mc.socket, n->mc.socket))
-		log_msg(LOG_WARNING, "reload: socket %s", later);
-	if (!str_same(o->mc.user, n->mc.user) ||
-	    !str_same(o->mc.group, n->mc.group))
-		log_msg(LOG_WARNING, "reload: user/group %s", later);
-	if (!str_same(o->mc.syslog_facility, n->mc.syslog_facility) ||
-	    o->mc.log_stderr != n->mc.log_stderr)
-		log_msg(LOG_WARNING, "reload: syslog_facility/log_stderr %s",
-		    later);
-	if (!fwd || !str_same(o->conf->resolvconf, n->conf->resolvconf) ||
-	    !str_same(o->conf->stub_zone, n->conf->stub_zone) ||
-	    !str_same(o->conf->stub_addr, n->conf->stub_addr) ||
-	    !str_same(o->conf->trust_anchor_file,
-	    n->conf->trust_anchor_file) ||
-	    o->conf->cache_entries != n->conf->cache_entries ||
-	    o->conf->cache_memory != n->conf->cache_memory ||
-	    o->conf->cache_max_ttl != n->conf->cache_max_ttl)
-		log_msg(LOG_WARNING, "reload: [resolver] %s", later);
+	reload_note_changed("socket", reload_str_same(o->mc.socket,
+	    n->mc.socket));
+	reload_note_changed("user/group", reload_str_same(o->mc.user,
+	    n->mc.user) && reload_str_same(o->mc.group, n->mc.group));
+	reload_note_changed("syslog_facility/log_stderr",
+	    reload_str_same(o->mc.syslog_facility, n->mc.syslog_facility) &&
+	    o->mc.log_stderr == n->mc.log_stderr);
+	reload_note_resolver(o->conf, n->conf);
 }
 
 /* milter_reload - SIGUSR2 (libmilter keeps SIGHUP for itself): read the

@@ -58,8 +58,6 @@ static int opts_parse(struct opts *o, int argc, char **argv);
 static int conf_read(const char *path, char *const *listen, size_t nlisten,
     struct mxspf_conf **out, char *err, size_t errlen);
 static int conf_setup(struct daemon *d, const struct opts *o);
-static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb);
-static bool str_same(const char *a, const char *b);
 static void reload_note(const struct mxspf_conf *o,
     const struct mxspf_conf *n);
 static void daemon_reload(struct daemon *d);
@@ -235,52 +233,19 @@ gen_unref(struct gen *g)
 	free(g);
 }
 
-/* strv_eq - equal string lists */
-static bool
-strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return false;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return true;
-}
-
-/* str_same - equal strings, NULL equal only to NULL */
-static bool
-str_same(const char *a, const char *b)
-{
-	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
-
 /* reload_note - log the keys a reload cannot change (they were bound at
  * start-up: sockets, user, resolver, log sink) */
 static void
 reload_note(const struct mxspf_conf *o, const struct mxspf_conf *n)
 {
-	static const char later[] = "changed: takes effect at the next "
-	    "restart";
-
-	if (!strv_eq(o->listen, o->nlisten, n->listen, n->nlisten))
-		log_msg(LOG_WARNING, "reload: listen %s", later);
-	if (!str_same(o->user, n->user) || !str_same(o->group, n->group))
-		log_msg(LOG_WARNING, "reload: user/group %s", later);
-	if (!str_same(o->resolvconf, n->resolvconf) ||
-	    !strv_eq(o->forwarders, o->nforwarders, n->forwarders,
-	    n->nforwarders) || !str_same(o->stub_zone, n->stub_zone) ||
-	    !str_same(o->stub_addr, n->stub_addr) ||
-	    !str_same(o->trust_anchor_file, n->trust_anchor_file) ||
-	    o->cache_entries != n->cache_entries ||
-	    o->cache_memory != n->cache_memory ||
-	    o->cache_max_ttl != n->cache_max_ttl)
-		log_msg(LOG_WARNING, "reload: [resolver] %s", later);
-	if (!str_same(o->syslog_facility, n->syslog_facility) ||
-	    o->log_stderr != n->log_stderr)
-		log_msg(LOG_WARNING, "reload: syslog_facility/log_stderr %s",
-		    later);
+	reload_note_changed("listen", reload_strv_same(o->listen, o->nlisten,
+	    n->listen, n->nlisten));
+	reload_note_changed("user/group", reload_str_same(o->user, n->user) &&
+	    reload_str_same(o->group, n->group));
+	reload_note_resolver(o, n);
+	reload_note_changed("syslog_facility/log_stderr",
+	    reload_str_same(o->syslog_facility, n->syslog_facility) &&
+	    o->log_stderr == n->log_stderr);
 }
 
 /* daemon_reload - SIGHUP: read the configuration (and the -Z zone) again.

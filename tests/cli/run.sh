@@ -53,18 +53,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1"
-	if [ -n "${2:-}" ] && [ -s "$2" ]; then
-		sed 's/^/    | /' "$2"
-	fi
-}
+# ok, bad
+# shellcheck source=tests/lib/harness.sh
+. "$src/tests/lib/harness.sh"
 
 # sanitized NAME - fail NAME when the last run's stderr has a sanitizer
 # report; 0 when clean

@@ -34,8 +34,8 @@ build=${MXSPF_BUILDDIR:?}
 src=${MXSPF_SRCDIR:?}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mxspf-install.XXXXXX") || exit 2
 dest=$tmp/dest
-# shellcheck source=tests/install/harness.sh
-. "$src/tests/install/harness.sh"
+# shellcheck source=tests/lib/harness.sh
+. "$src/tests/lib/harness.sh"
 
 # The consumer runs under the same sanitizers as the library (check-asan).
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
@@ -310,6 +310,7 @@ group_systemd() {
 		bad "mxspfd.service: no ExecReload with SIGHUP"
 	fi
 	if [ -n "$MXSPF_MILTER" ]; then
+		# shellcheck disable=SC2016 # $MAINPID is systemd's
 		if grep -q '^ExecReload=/bin/kill -USR2 \$MAINPID$' \
 		    "$tmp/units/mxspf-milter.service" &&
 		    ! grep -q '^ExecReload=.*HUP' \

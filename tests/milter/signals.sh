@@ -16,21 +16,12 @@ passed=0
 failed=0
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1"
-	sed 's/^/    | /' "$tmp/log" | head -30
-}
-# wait_for PATTERN - up to 5 s for PATTERN in the log
+# ok, bad, wait_log
+# shellcheck source=tests/lib/harness.sh
+. "$src/tests/lib/harness.sh"
+# wait_for PATTERN - up to 5 s for PATTERN in the milter's log
 wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "$1" "$tmp/log" 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
+	wait_log "$tmp/log" "$1"
 }
 
 printf '[milter]\nsyslog_facility = none\nstats_interval = 0\n' \
@@ -41,18 +32,18 @@ pid=$!
 if wait_for ' ready on '; then
 	ok "milter started"
 else
-	bad "milter did not start"
+	bad "milter did not start" "$tmp/log"
 	exit 1
 fi
 kill -USR1 "$pid"
 if wait_for 'stats (SIGUSR1): connections=0 messages=0'; then
 	ok "SIGUSR1 logs the statistics line"
 else
-	bad "no statistics line after SIGUSR1"
+	bad "no statistics line after SIGUSR1" "$tmp/log"
 fi
 sleep 1.5
 if grep -q 'stats (periodic): ' "$tmp/log"; then
-	bad "stats_interval = 0 logged a periodic line"
+	bad "stats_interval = 0 logged a periodic line" "$tmp/log"
 fi
 # A good file: the new stats_interval applies.
 printf '[milter]\nsyslog_facility = none\nstats_interval = 1\n' \
@@ -61,12 +52,12 @@ kill -USR2 "$pid"
 if wait_for 'configuration reloaded from '; then
 	ok "SIGUSR2 reloads the configuration"
 else
-	bad "no reload after SIGUSR2"
+	bad "no reload after SIGUSR2" "$tmp/log"
 fi
 if wait_for 'stats (periodic): '; then
 	ok "the reloaded stats_interval = 1 logs a periodic line"
 else
-	bad "no periodic statistics line after the reload"
+	bad "no periodic statistics line after the reload" "$tmp/log"
 fi
 # A bad file: refused, the reason logged, the milter goes on.
 printf '[milter]\nno_such_key = 1\n' >"$tmp/m.conf"
@@ -75,7 +66,7 @@ if wait_for 'reload failed, keeping the running configuration: .*no_such_key'
 then
 	ok "a bad file is refused with its reason"
 else
-	bad "a bad file was not reported"
+	bad "a bad file was not reported" "$tmp/log"
 fi
 n1=$(grep -c 'stats (periodic): ' "$tmp/log")
 sleep 2.2
@@ -83,7 +74,8 @@ n2=$(grep -c 'stats (periodic): ' "$tmp/log")
 if [ "$n2" -gt "$n1" ] && kill -0 "$pid" 2>/dev/null; then
 	ok "after the bad file the running configuration stays"
 else
-	bad "the milter changed or died after a bad file ($n1 -> $n2)"
+	bad "the milter changed or died after a bad file ($n1 -> $n2)" \
+	    "$tmp/log" "$tmp/log"
 fi
 kill -TERM "$pid"
 wait "$pid"
@@ -92,10 +84,10 @@ pid=
 if [ $rc -eq 0 ] && grep -q 'stats (exit): ' "$tmp/log"; then
 	ok "SIGTERM: exit 0 with a final statistics line"
 else
-	bad "exit $rc, or no final statistics line"
+	bad "exit $rc, or no final statistics line" "$tmp/log"
 fi
 if grep -q -e 'Sanitizer' -e 'runtime error:' "$tmp/log"; then
-	bad "sanitizer report"
+	bad "sanitizer report" "$tmp/log"
 fi
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

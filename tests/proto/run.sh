@@ -55,18 +55,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1"
-	if [ -n "${2:-}" ] && [ -s "$2" ]; then
-		sed 's/^/    | /' "$2" | head -60
-	fi
-}
+# ok, bad, wait_log
+# shellcheck source=tests/lib/harness.sh
+. "$src/tests/lib/harness.sh"
 
 skip() {
 	skipped=$((skipped + 1))
@@ -558,17 +549,6 @@ group_signal() {
 		bad "signal: idle timeout ($((t1 - t0)) s)" "$tmp/out"
 	fi
 	stop_daemon idle
-}
-
-# wait_log FILE PATTERN - wait up to 5 s for PATTERN in FILE; 0 or 1
-wait_log() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
 }
 
 # SIGHUP: one persistent connection sends a forged-sender RCPT every 1.5 s
