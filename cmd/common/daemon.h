@@ -2,7 +2,8 @@
  * the log (syslog and stderr), running in the background as an
  * unprivileged user, and what a reload compares.  The cmd/common sources
  * are compiled into each daemon, never into the library.
- * Owns: the prototypes of cmd/common/log.c, privs.c and reload.c.
+ * Owns: the prototypes of cmd/common/log.c, privs.c, reload.c and
+ * zonefile.c.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef MXSPF_DAEMON_H
@@ -46,6 +47,13 @@ void reload_note_changed(const char *what, bool same);
 /* reload_note_resolver - the same for the [resolver] section */
 void reload_note_resolver(const struct mxspf_conf *o,
     const struct mxspf_conf *n);
+
+/* ---- zonefile.c ---- */
+struct mxspf_zone;
+/* daemon_zone_load - a -Z zone file into *out; 0, or -1 with *out NULL
+ * and a message in err */
+int daemon_zone_load(const char *path, struct mxspf_zone **out, char *err,
+    size_t errlen);
 
 /* ---- privs.c ---- */
 /* privs_lookup - the uid and gid of user (and group, if set); 0 or -1

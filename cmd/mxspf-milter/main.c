@@ -66,7 +66,6 @@ static int gen_load(const char *path, const char *socket, struct mgen **out,
 static int conf_setup(struct milter *m, const struct opts *o);
 static void reload_note(const struct mgen *o, const struct mgen *n);
 static void milter_reload(struct milter *m);
-static int zone_load(const char *path, struct mxspf_zone **z);
 static int block_signals(void);
 static int milter_setup(struct milter *m, char *err, size_t errlen);
 static bool wait_sessions(struct milter *m);
@@ -260,14 +259,8 @@ milter_reload(struct milter *m)
 		goto fail;
 	}
 	if (m->zone_path != NULL &&
-	    ((rc = mxspf_zone_new(&z)) != 0 ||
-	    (rc = mxspf_zone_load_file(z, m->zone_path, 0, err,
-	    sizeof(err))) != 0)) {
-		if (err[0] == '\0')
-			(void)snprintf(err, sizeof(err), "%s: %s",
-			    m->zone_path, mxspf_strerror(rc));
+	    daemon_zone_load(m->zone_path, &z, err, sizeof(err)) != 0)
 		goto fail;
-	}
 	reload_note(m->gen, g);
 	if (z != NULL) {
 		dns_lock(&m->dns);
@@ -292,25 +285,6 @@ fail:
 	    "%s", err);
 	mxspf_zone_free(z);
 	gen_free(g);
-}
-
-/* zone_load - the -Z zone; 0 or -1 (printed) */
-static int
-zone_load(const char *path, struct mxspf_zone **z)
-{
-	char err[ERR_MAX];
-	int rc;
-
-	err[0] = '\0';
-	if ((rc = mxspf_zone_new(z)) != 0 ||
-	    (rc = mxspf_zone_load_file(*z, path, 0, err, sizeof(err))) != 0) {
-		(void)fprintf(stderr, "%s: cannot load the zone: %s\n",
-		    MILTER_PROG, err[0] != '\0' ? err : mxspf_strerror(rc));
-		mxspf_zone_free(*z);
-		*z = NULL;
-		return -1;
-	}
-	return 0;
 }
 
 /* block_signals - block what libmilter's signal thread waits for, in
@@ -447,11 +421,12 @@ main(int argc, char **argv)
 		}
 		drop = geteuid() == 0;
 	}
-	if (o.zone != NULL ? zone_load(o.zone, &zone) != 0 :
+	if (o.zone != NULL ?
+	    daemon_zone_load(o.zone, &zone, err, sizeof(err)) != 0 :
 	    dns_check(m->gen->conf, err, sizeof(err)) != 0) {
-		if (o.zone == NULL)
-			(void)fprintf(stderr, "%s: cannot set up the resolver: "
-			    "%s\n", MILTER_PROG, err);
+		(void)fprintf(stderr, "%s: %s: %s\n", MILTER_PROG,
+		    o.zone != NULL ? "cannot load the zone" :
+		    "cannot set up the resolver", err);
 		goto out;
 	}
 	if (o.check) {

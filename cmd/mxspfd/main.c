@@ -275,14 +275,8 @@ daemon_reload(struct daemon *d)
 		goto fail;
 	}
 	if (d->zone_path != NULL &&
-	    ((rc = mxspf_zone_new(&zone)) != 0 ||
-	    mxspf_zone_load_file(zone, d->zone_path, 0, err,
-	    sizeof(err)) != 0)) {
-		if (err[0] == '\0')
-			(void)snprintf(err, sizeof(err), "%s: %s",
-			    d->zone_path, mxspf_strerror(rc));
+	    daemon_zone_load(d->zone_path, &zone, err, sizeof(err)) != 0)
 		goto fail;
-	}
 	reload_note(d->conf, g->conf);
 	gen_unref(d->gen);
 	d->gen = g;
@@ -387,17 +381,8 @@ dns_setup(struct daemon *d, const struct opts *o, char *err, size_t errlen)
 	const struct mxspf_conf *c = d->conf;
 	int rc;
 
-	if (o->zone != NULL) {
-		if ((rc = mxspf_zone_new(&d->zone)) != 0 ||
-		    (rc = mxspf_zone_load_file(d->zone, o->zone, 0, err,
-		    errlen)) != 0) {
-			if (err[0] == '\0')
-				(void)snprintf(err, errlen, "%s: %s", o->zone,
-				    mxspf_strerror(rc));
-			return -1;
-		}
-		return 0;
-	}
+	if (o->zone != NULL)
+		return daemon_zone_load(o->zone, &d->zone, err, errlen);
 	mxspf_ub_config_init(&uc);
 	uc.resolvconf = c->resolvconf;
 	uc.forwarders = (const char *const *)c->forwarders;
