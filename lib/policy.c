@@ -492,6 +492,8 @@ mxspf_trust_step(struct mxspf_trust *t)
 const struct mxspf_query *
 mxspf_trust_next_query(struct mxspf_trust *t)
 {
+	if (t->done)
+		return NULL;	/* finished or aborted: asks nothing more */
 	while (t->handout < t->nq) {
 		struct tquery *q = &t->qs[t->handout++];
 

@@ -255,18 +255,27 @@ txn_eval_new(struct mxspf_txn *t, enum mxspf_identity id,
 	return mxspf_eval_new(out, t->ctx, &req);
 }
 
+/* txn_synth - the transaction's verdict without an evaluation */
+static void
+txn_synth(struct mxspf_txn *t, enum mxspf_identity id, enum mxspf_result res,
+    enum mxspf_reason why, const char *problem)
+{
+	memset(&t->synth, 0, sizeof(t->synth));
+	t->synth.result = res;
+	t->synth.reason = why;
+	t->synth.problem = problem;
+	t->verdict = &t->synth;
+	t->identity = id;
+	t->spf = SPF_DONE;
+}
+
 /* txn_uncheckable - the verdict for an identity the evaluator refuses
  * (longer than it accepts): none, as for a malformed domain (s4.3) */
 static void
 txn_uncheckable(struct mxspf_txn *t, enum mxspf_identity id)
 {
-	memset(&t->synth, 0, sizeof(t->synth));
-	t->synth.result = MXSPF_NONE;
-	t->synth.reason = MXSPF_WHY_BAD_DOMAIN;
-	t->synth.problem = "identity too long to check";
-	t->verdict = &t->synth;
-	t->identity = id;
-	t->spf = SPF_DONE;
+	txn_synth(t, id, MXSPF_NONE, MXSPF_WHY_BAD_DOMAIN,
+	    "identity too long to check");
 }
 
 /* txn_start_mailfrom - begin the MAIL FROM check; 0 or < 0 */
@@ -541,6 +550,14 @@ rcpt_abort_lookups(struct mxspf_rcpt *r)
 {
 	struct mxspf_txn *t = r->txn;
 
+	if (t->spf == SPF_IDLE && r->need_spf) {
+		/* Out of time before the check even started (mxspfd: the
+		 * recipient waited in line): the temperror the first check
+		 * would have given. */
+		txn_synth(t, t->conf->check_helo && t->helo[0] != '\0' ?
+		    MXSPF_ID_HELO : MXSPF_ID_MAILFROM, MXSPF_TEMPERROR,
+		    MXSPF_WHY_DEADLINE, "no answer within the deadline");
+	}
 	if (t->spf == SPF_BOTH) {
 		/* The verdict the sequence would have: HELO's while it was
 		 * still running, else MAIL FROM's (a HELO fail ended the

@@ -84,6 +84,7 @@ static void test_many_domains(void **);
 static void test_many_domains_freed(void **);
 static void test_estate(void **);
 static void test_free_running(void **);
+static void test_abort_before_step(void **);
 static void test_abort_helo_phase(void **);
 static void test_abort_mailfrom_phase(void **);
 static void test_ops(void **);
@@ -1374,6 +1375,38 @@ test_abort_mailfrom_phase(void **state)
  * must end the recipient too ("End now", as mxspf_eval_abort), so
  * mxspf_ub_drive_stop() can read the result: step -> DONE, an action,
  * and no MAIL FROM check started after the aborted HELO one. */
+/* test_abort_before_step - mxspf_rcpt_abort() on a recipient that was
+ * never stepped (mxspfd: it waited in line past its deadline) ends it:
+ * step -> DONE with an action, the SPF verdict a deadline temperror of
+ * the first check (HELO), no query asked */
+static void
+test_abort_before_step(void **state)
+{
+	struct env *e = *state;
+	struct mxspf_txn *t;
+	struct mxspf_rcpt *r;
+	const struct mxspf_rcpt_result *res;
+
+	t = new_txn(e);
+	assert_int_equal(mxspf_rcpt_new(&r, t, "bob@other.test"), 0);
+	mxspf_rcpt_abort(r);
+	assert_int_equal(mxspf_rcpt_step(r), MXSPF_STEP_DONE);
+	assert_null(mxspf_rcpt_next_query(r));
+	res = mxspf_rcpt_result(r);
+	assert_non_null(res->action);
+	assert_non_null(res->spf);
+	assert_int_equal(res->spf->result, MXSPF_TEMPERROR);
+	assert_int_equal(res->spf->reason, MXSPF_WHY_DEADLINE);
+	assert_int_equal(res->spf_identity, MXSPF_ID_HELO);
+	assert_string_equal(res->action, "DUNNO");	/* default: accept */
+	mxspf_rcpt_free(r);
+	/* The transaction keeps that verdict: no new check starts. */
+	r = run(e, t, "carol@other.test");
+	assert_int_equal(mxspf_rcpt_result(r)->spf->result, MXSPF_TEMPERROR);
+	mxspf_rcpt_free(r);
+	mxspf_txn_free(t);
+}
+
 static void
 test_abort_helo_phase(void **state)
 {
@@ -1731,6 +1764,7 @@ main(void)
 		TEST(test_estate),
 		TEST(test_free_running),
 		TEST(test_abort_mailfrom_phase),
+		TEST(test_abort_before_step),
 		TEST(test_abort_helo_phase),
 		TEST(test_ops),
 		TEST(test_einval),
