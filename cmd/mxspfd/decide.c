@@ -36,6 +36,7 @@ static int txn_get(struct conn *c, const struct request *rq,
     const struct mxspf_addr *client, struct ctxn **out);
 static void rcpt_done(struct job *j, int err);
 static void job_ended(struct job *j, int err);
+static void wait_push(struct job *j);
 static void wait_unlink(struct job *j);
 static void drive(struct job *j);
 static void run_waiting(struct daemon *d);
@@ -251,29 +252,42 @@ drive_done(void *arg, void *obj, int err)
 	job_ended(j, err);
 }
 
-/* wait_unlink - take j off the daemon's queue of waiting recipients */
+/* wait_push - put j at the end of the daemon's queue of waiting
+ * recipients */
+static void
+wait_push(struct job *j)
+{
+	struct daemon *d = j->conn->d;
+
+	j->waiting = true;
+	j->wait_next = NULL;
+	j->wait_prev = d->wait_tail;
+	if (d->wait_tail != NULL)
+		d->wait_tail->wait_next = j;
+	else
+		d->wait_head = j;
+	d->wait_tail = j;
+}
+
+/* wait_unlink - take j off the queue (O(1): thousands may wait, and a
+ * burst of closing connections takes them out one by one) */
 static void
 wait_unlink(struct job *j)
 {
 	struct daemon *d = j->conn->d;
-	struct job **p = &d->wait_head;
 
-	while (*p != NULL && *p != j)
-		p = &(*p)->wait_next;
-	if (*p == NULL)
+	if (!j->waiting)
 		return;
-	*p = j->wait_next;
-	if (d->wait_tail == j) {
-		/* The new tail is the one before j, if any. */
-		struct job *t = d->wait_head;
-
-		while (t != NULL && t->wait_next != NULL)
-			t = t->wait_next;
-		d->wait_tail = t;
-	}
-	j->wait_next = NULL;
+	if (j->wait_prev != NULL)
+		j->wait_prev->wait_next = j->wait_next;
+	else
+		d->wait_head = j->wait_next;
+	if (j->wait_next != NULL)
+		j->wait_next->wait_prev = j->wait_prev;
+	else
+		d->wait_tail = j->wait_prev;
+	j->wait_next = j->wait_prev = NULL;
 	j->waiting = false;
-	d->nwaiting--;
 }
 
 /* drive - hand j's recipient to libunbound; the end comes through
@@ -305,12 +319,7 @@ run_waiting(struct daemon *d)
 	d->starting = true;
 	while (d->running < d->conf->concurrency &&
 	    (j = d->wait_head) != NULL) {
-		d->wait_head = j->wait_next;
-		if (d->wait_head == NULL)
-			d->wait_tail = NULL;
-		j->wait_next = NULL;
-		j->waiting = false;
-		d->nwaiting--;
+		wait_unlink(j);
 		drive(j);
 	}
 	d->starting = false;
@@ -404,13 +413,7 @@ start_rcpt(struct job *j)
 		/* Wait in line (the deadline runs): a burst of thousands
 		 * of cold-cache recipients would otherwise hold the memory
 		 * of thousands of evaluations at once. */
-		j->waiting = true;
-		if (d->wait_tail != NULL)
-			d->wait_tail->wait_next = j;
-		else
-			d->wait_head = j;
-		d->wait_tail = j;
-		d->nwaiting++;
+		wait_push(j);
 		run_waiting(d);
 		return 0;
 	}

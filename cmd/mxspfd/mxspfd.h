@@ -111,7 +111,8 @@ struct job {
 	bool running;		/* in flight: driven by libunbound, or
 				 * waiting for its turn (waiting) */
 	bool waiting;
-	struct job *wait_next;	/* the daemon's queue of waiting ones */
+	struct job *wait_prev, *wait_next;	/* the daemon's queue of
+						 * waiting ones */
 	bool done;		/* reply is set */
 	char *reply;		/* the action, without "action=" */
 };
@@ -168,7 +169,6 @@ struct daemon {
 					 * waiting to be */
 	size_t running;			/* driven now (<= concurrency) */
 	struct job *wait_head, *wait_tail;	/* waiting, oldest first */
-	size_t nwaiting;
 	bool starting;			/* inside run_waiting */
 	size_t peak_inflight;		/* the most since the last trim */
 	struct event *trim_timer;

@@ -906,6 +906,48 @@ group_dns() {
 		bad "dns: max_inflight" "$tmp/out2"
 	fi
 	stop_daemon deadline && ok "dns: SIGTERM exits 0 (dead server)"
+	# concurrency = 1: while one recipient resolves, the others wait in
+	# line.  One waiting client goes away (its recipient is dropped);
+	# after a reload shortens the deadline, a waiting recipient's
+	# deadline passes before the running one's: it gets 451 4.4.3 at
+	# once, and the running one ends at its own deadline.
+	write_conf "$tmp/q.conf" "concurrency = 1" "[policy]" \
+	    "deadline = 3s" "on_temperror = defer" \
+	    "[resolver]" "forwarders = 127.0.0.1@$bh"
+	start_daemon "$tmp/log" -v -c "$tmp/q.conf" -l "unix:$tmp/s" ||
+	    return
+	"$pclient" talk -t 20 "unix:$tmp/s" "$tmp/b.in" >"$tmp/out1" 2>&1 &
+	p1=$!
+	sleep 0.2
+	write_conf "$tmp/q.conf" "concurrency = 1" "[policy]" \
+	    "deadline = 300ms" "on_temperror = defer" \
+	    "[resolver]" "forwarders = 127.0.0.1@$bh"
+	kill -HUP "$daemon_pid"
+	wait_log "$tmp/log" 'configuration reloaded' ||
+	    bad "dns: concurrency: no reload" "$tmp/log"
+	"$pclient" talk -t 20 "unix:$tmp/s" "$tmp/b.in" >"$tmp/out3" 2>&1 &
+	p3=$!
+	sleep 0.1
+	kill "$p3"
+	wait "$p3" 2>/dev/null
+	t0=$(date +%s)
+	"$pclient" talk -t 20 "unix:$tmp/s" "$tmp/b.in" >"$tmp/out2" 2>&1
+	t1=$(date +%s)
+	if grep -q '^action=451 4.4.3 ' "$tmp/out2" &&
+	    grep -q 'passed while waiting' "$tmp/log" &&
+	    [ $((t1 - t0)) -le 1 ]; then
+		ok "dns: concurrency 1: a waiting recipient ends at its deadline"
+	else
+		bad "dns: concurrency 1: waiting ($((t1 - t0)) s)" "$tmp/log"
+	fi
+	wait "$p1"
+	if grep -q '^action=451 4.4.3 ' "$tmp/out1"; then
+		ok "dns: concurrency 1: the running recipient ends at its own"
+	else
+		bad "dns: concurrency 1: running" "$tmp/out1"
+	fi
+	stop_daemon queue &&
+	    ok "dns: SIGTERM exits 0 after a client left while waiting"
 }
 
 for g in $groups; do
