@@ -29,6 +29,8 @@
 
 #include <yaml.h>
 
+#include "benchutil.h"
+
 #include <mxspf/mxspf.h>
 
 #ifndef MXSPF_BENCH_PEERS_DIR
@@ -99,14 +101,6 @@ static const struct {
 };
 
 static void usage(void);
-static void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-static char *xstrndup(const char *p, size_t len);
-static const char *scalar(yaml_node_t *n, size_t *lenp);
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
-    const char *key);
-static char *map_get_str(yaml_document_t *doc, yaml_node_t *map,
-    const char *key);
 static void load_want(yaml_document_t *doc, yaml_node_t *n,
     struct test *t);
 static void load_tests(struct bench *b);
@@ -151,77 +145,6 @@ usage(void)
 	    "  --peers-dir   where pyspf_bench.py lives (default %s)\n",
 	    MXSPF_BENCH_PEERS_DIR);
 	exit(2);
-}
-
-/* die - print a message and exit 1 */
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mxspf-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* xstrndup - copy len bytes and a NUL, or die */
-static char *
-xstrndup(const char *p, size_t len)
-{
-	char *s;
-
-	if (len == SIZE_MAX || (s = malloc(len + 1)) == NULL)
-		die("out of memory");
-	memcpy(s, p, len);
-	s[len] = '\0';
-	return s;
-}
-
-/* scalar - the text of a scalar node, or NULL for other nodes */
-static const char *
-scalar(yaml_node_t *n, size_t *lenp)
-{
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	if (lenp != NULL)
-		*lenp = n->data.scalar.length;
-	return (const char *)n->data.scalar.value;
-}
-
-/* map_get - the value of key in a mapping node, or NULL */
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *pair;
-	const char *k;
-	size_t klen;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (pair = map->data.mapping.pairs.start;
-	    pair < map->data.mapping.pairs.top; pair++) {
-		k = scalar(yaml_document_get_node(doc, pair->key),
-		    &klen);
-		if (k != NULL && klen == strlen(key) &&
-		    memcmp(k, key, klen) == 0)
-			return yaml_document_get_node(doc, pair->value);
-	}
-	return NULL;
-}
-
-/* map_get_str - a copy of the scalar value of key, or NULL */
-static char *
-map_get_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char *v;
-	size_t len;
-
-	if ((v = scalar(map_get(doc, map, key), &len)) == NULL)
-		return NULL;
-	return xstrndup(v, len);
 }
 
 /* load_want - the expected result: one name or a list of names */
@@ -723,6 +646,7 @@ main(int argc, char **argv)
 	int ch, rc;
 	char *end;
 
+	bench_prog = "mxspf-bench";
 	while ((ch = getopt_long(argc, argv, "t:r:m:p:nSh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

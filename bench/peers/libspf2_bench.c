@@ -27,6 +27,8 @@
 
 #include <yaml.h>
 
+#include "benchutil.h"
+
 #include <spf2/spf.h>
 #include <spf2/spf_dns_zone.h>
 
@@ -50,14 +52,6 @@ static struct test *tests;
 static size_t ntests;
 static size_t unsupported;	/* zone entries the zone layer cannot hold */
 
-static void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-static char *xstrndup(const char *p, size_t len);
-static const char *scalar(yaml_node_t *n, size_t *lenp);
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
-    const char *key);
-static char *map_get_str(yaml_document_t *doc, yaml_node_t *map,
-    const char *key);
 static void add_want(yaml_document_t *doc, yaml_node_t *n, struct test *t);
 static void add_rr(SPF_dns_server_t *dns, const char *name,
     yaml_document_t *doc, yaml_node_t *rr);
@@ -66,76 +60,6 @@ static double now_mono(void);
 static double now_cpu(void);
 static const char *check(SPF_server_t *srv, const struct test *t);
 static int cmp_double(const void *a, const void *b);
-
-/* die - print a message and exit 1 */
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("libspf2-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* xstrndup - copy len bytes and a NUL, or die */
-static char *
-xstrndup(const char *p, size_t len)
-{
-	char *s;
-
-	if (len == SIZE_MAX || (s = malloc(len + 1)) == NULL)
-		die("out of memory");
-	memcpy(s, p, len);
-	s[len] = '\0';
-	return s;
-}
-
-/* scalar - the text of a scalar node, or NULL */
-static const char *
-scalar(yaml_node_t *n, size_t *lenp)
-{
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	if (lenp != NULL)
-		*lenp = n->data.scalar.length;
-	return (const char *)n->data.scalar.value;
-}
-
-/* map_get - the value of key in a mapping node, or NULL */
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-	const char *k;
-	size_t klen;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		k = scalar(yaml_document_get_node(doc, p->key), &klen);
-		if (k != NULL && klen == strlen(key) &&
-		    memcmp(k, key, klen) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
-/* map_get_str - a copy of the scalar value of key, or NULL */
-static char *
-map_get_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char *v;
-	size_t len;
-
-	if ((v = scalar(map_get(doc, map, key), &len)) == NULL)
-		return NULL;
-	return xstrndup(v, len);
-}
 
 /* add_want - the expected result: one name or a list of names */
 static void
@@ -374,6 +298,7 @@ main(int argc, char **argv)
 	int ch;
 	bool ok;
 
+	bench_prog = "libspf2-bench";
 	while ((ch = getopt(argc, argv, "t:r:")) != -1) {
 		if (ch != 't' && ch != 'r')
 			die("usage: libspf2-bench [-t secs] [-r runs] "

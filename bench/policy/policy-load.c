@@ -37,6 +37,8 @@
 
 #include <yaml.h>
 
+#include "benchutil.h"
+
 #define PL_REQ_MAX	2048	/* bytes of one request */
 #define PL_REPLY_MAX	4096	/* bytes of one reply */
 #define PL_MAX_CONNS	100000	/* -c and -I limit */
@@ -81,12 +83,7 @@ static const char *recipient = "postmaster@receiver.test";
 static unsigned long long seq;
 static unsigned long actions[PL_ACTIONS];
 
-static void die(const char *fmt, ...);
 static uint64_t now_ns(void);
-static char *xstrndup(const char *s, size_t n);
-static const char *scalar(yaml_node_t *n, size_t *lenp);
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
-	    const char *key);
 static void load_tests(const char *path);
 static int connect_unix(const char *path);
 static int spawn(const char *cmd, pid_t *pidp);
@@ -105,20 +102,6 @@ static double servers_cpu_s(pid_t pid, struct conn *conns, size_t n);
 static void close_all(struct conn *conns, size_t n);
 static void usage(void);
 
-/* die - print a message and exit 1 */
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "policy-load: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 /* now_ns - CLOCK_MONOTONIC in nanoseconds */
 static uint64_t
 now_ns(void)
@@ -127,47 +110,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* xstrndup - strndup or die */
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p;
-
-	if ((p = strndup(s, n)) == NULL)
-		die("out of memory");
-	return p;
-}
-
-/* scalar - the text of a scalar node, or NULL for other nodes */
-static const char *
-scalar(yaml_node_t *n, size_t *lenp)
-{
-	if (n == NULL || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	*lenp = n->data.scalar.length;
-	return (const char *)n->data.scalar.value;
-}
-
-/* map_get - the value of key in a mapping node, or NULL */
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *pair;
-	const char *k;
-	size_t klen;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (pair = map->data.mapping.pairs.start;
-	    pair < map->data.mapping.pairs.top; pair++) {
-		k = scalar(yaml_document_get_node(doc, pair->key), &klen);
-		if (k != NULL && klen == strlen(key) &&
-		    memcmp(k, key, klen) == 0)
-			return yaml_document_get_node(doc, pair->value);
-	}
-	return NULL;
 }
 
 /* load_tests - read host, helo and mailfrom of every test in path */
@@ -576,6 +518,7 @@ main(int argc, char **argv)
 	pid_t pid = 0;
 	int ch, r;
 
+	bench_prog = "policy-load";
 	while ((ch = getopt(argc, argv, "0c:d:H:I:p:Q:r:T:u:w:x:")) != -1) {
 		switch (ch) {
 		case '0': silent = true; break;
