@@ -58,7 +58,7 @@ buf_reserve(struct mxspf_buf *b, size_t n)
 }
 
 void
-mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len)
+mxspf__buf_append_slow(struct mxspf_buf *b, const void *p, size_t len)
 {
 	if (buf_reserve(b, len) != 0)
 		return;
@@ -66,12 +66,6 @@ mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len)
 		memcpy(b->p + b->len, p, len);
 	b->len += len;
 	b->p[b->len] = '\0';
-}
-
-void
-mxspf_buf_puts(struct mxspf_buf *b, const char *s)
-{
-	mxspf_buf_append(b, s, strlen(s));
 }
 
 void

@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct mxspf_buf {
 	char *p;	/* NUL-terminated; NULL until the first append */
@@ -22,10 +24,33 @@ struct mxspf_buf {
 
 /* mxspf_buf_init - make an empty buffer that holds at most max bytes */
 void mxspf_buf_init(struct mxspf_buf *b, size_t max);
-/* mxspf_buf_append - append len bytes */
-void mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len);
+/* mxspf__buf_append_slow - mxspf_buf_append when the buffer must grow
+ * (or has failed) */
+void mxspf__buf_append_slow(struct mxspf_buf *b, const void *p, size_t len);
+
+/* mxspf_buf_append - append len bytes (inline while there is room: log
+ * lines and headers are built from many short appends) */
+static inline void
+mxspf_buf_append(struct mxspf_buf *b, const void *p, size_t len)
+{
+	/* (the PTRDIFF_MAX test is always true where there is room; it
+	 * tells the compiler so) */
+	if (b->err == 0 && len < b->cap - b->len && len <= b->max - b->len &&
+	    len <= (size_t)PTRDIFF_MAX) {
+		memcpy(b->p + b->len, p, len);
+		b->len += len;
+		b->p[b->len] = '\0';
+		return;
+	}
+	mxspf__buf_append_slow(b, p, len);
+}
+
 /* mxspf_buf_puts - append a C string */
-void mxspf_buf_puts(struct mxspf_buf *b, const char *s);
+static inline void
+mxspf_buf_puts(struct mxspf_buf *b, const char *s)
+{
+	mxspf_buf_append(b, s, strlen(s));
+}
 /* mxspf_buf_put_uint - append a decimal number (no vsnprintf) */
 void mxspf_buf_put_uint(struct mxspf_buf *b, unsigned long long v);
 /* mxspf_buf_reserve - make room for n more bytes at once (a line whose

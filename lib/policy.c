@@ -125,6 +125,65 @@ trust_finish(struct mxspf_trust *t, enum mxspf_trust_outcome o,
 	t->done = true;
 }
 
+/* trust_finish_buf - trust_finish with a reason built in b (which is
+ * taken over): the outcomes every recipient meets are built by appends,
+ * vsnprintf costs more than the rest of a cached lookup */
+static void
+trust_finish_buf(struct mxspf_trust *t, enum mxspf_trust_outcome o,
+    struct mxspf_buf *b)
+{
+	free(t->why);
+	t->why = b->err == MXSPF_ENOMEM ? NULL : mxspf_buf_steal(b);
+	mxspf_buf_free(b);
+	if (t->why == NULL)
+		t->err = MXSPF_ENOMEM;
+	t->v.outcome = o;
+	t->done = true;
+}
+
+/* why_name - append a name, cut at MXSPF_MAX_NAME bytes (as "%.253s") */
+static void
+why_name(struct mxspf_buf *b, const char *name)
+{
+	size_t n = strlen(name);
+
+	mxspf_buf_append(b, name, n < MXSPF_MAX_NAME ? n : MXSPF_MAX_NAME);
+}
+
+/* why_start - a reason buffer with room for the usual reason */
+static void
+why_start(struct mxspf_buf *b)
+{
+	mxspf_buf_init(b, TRUST_WHY_MAX);
+	(void)mxspf_buf_reserve(b, 160);
+}
+
+/* why_host - "client is MX host H (preference P) of D" */
+static void
+why_host(struct mxspf_buf *b, const struct mxspf_trust *t,
+    const struct mxspf_trust_host *c)
+{
+	mxspf_buf_puts(b, "client is MX host ");
+	why_name(b, c->name);
+	mxspf_buf_puts(b, " (preference ");
+	mxspf_buf_put_uint(b, c->pref);
+	mxspf_buf_puts(b, ") of ");
+	why_name(b, t->domain);
+}
+
+/* why_self - ", ... than this server (S, preference P)" after why_host */
+static void
+why_self(struct mxspf_buf *b, const char *how,
+    const struct mxspf_trust_host *s)
+{
+	mxspf_buf_puts(b, how);
+	mxspf_buf_puts(b, " preferred than this server (");
+	why_name(b, s->name);
+	mxspf_buf_puts(b, ", preference ");
+	mxspf_buf_put_uint(b, s->pref);
+	mxspf_buf_putc(b, ')');
+}
+
 /* add_query - queue a query; NULL and t->err set on failure */
 static struct tquery *
 add_query(struct mxspf_trust *t, const char *name, uint16_t type, size_t host)
@@ -407,6 +466,7 @@ static void
 judge(struct mxspf_trust *t)
 {
 	const struct mxspf_trust_host *c, *s;
+	struct mxspf_buf b;
 	unsigned fmin = 0, fmax = 0;
 	bool failed = mark_hosts(t, &fmin, &fmax);
 	bool could_flip;
@@ -420,14 +480,18 @@ judge(struct mxspf_trust *t)
 		if (could_flip)
 			trust_finish(t, MXSPF_TRUST_DNSERR, "could not resolve "
 			    "every MX host of %.253s", t->domain);
-		else
-			trust_finish(t, MXSPF_TRUST_NO, "client is not an MX "
-			    "host of %.253s", t->domain);
+		else {
+			why_start(&b);
+			mxspf_buf_puts(&b, "client is not an MX host of ");
+			why_name(&b, t->domain);
+			trust_finish_buf(t, MXSPF_TRUST_NO, &b);
+		}
 		return;
 	}
 	if (t->mode == MXSPF_TRUST_ANY) {
-		trust_finish(t, MXSPF_TRUST_YES, "client is MX host %.253s "
-		    "(preference %u) of %.253s", c->name, c->pref, t->domain);
+		why_start(&b);
+		why_host(&b, t, c);
+		trust_finish_buf(t, MXSPF_TRUST_YES, &b);
 		return;
 	}
 	if (s == NULL) {
@@ -442,17 +506,19 @@ judge(struct mxspf_trust *t)
 			    "%.253s of %.253s, but this server's entry may be "
 			    "beyond the %zu most preferred hosts", c->name,
 			    t->domain, t->max_hosts);
-		else
-			trust_finish(t, MXSPF_TRUST_YES, "client is MX host "
-			    "%.253s (preference %u) of %.253s; this server is "
-			    "not an MX of it", c->name, c->pref, t->domain);
+		else {
+			why_start(&b);
+			why_host(&b, t, c);
+			mxspf_buf_puts(&b, "; this server is not an MX of it");
+			trust_finish_buf(t, MXSPF_TRUST_YES, &b);
+		}
 		return;
 	}
 	if (c->pref >= s->pref) {
-		trust_finish(t, MXSPF_TRUST_YES, "client is MX host %.253s "
-		    "(preference %u) of %.253s, not more preferred than this "
-		    "server (%.253s, preference %u)", c->name, c->pref,
-		    t->domain, s->name, s->pref);
+		why_start(&b);
+		why_host(&b, t, c);
+		why_self(&b, ", not more", s);
+		trust_finish_buf(t, MXSPF_TRUST_YES, &b);
 		return;
 	}
 	/* Not trusted as it stands; a failed host could be a less preferred
@@ -462,11 +528,12 @@ judge(struct mxspf_trust *t)
 	if (could_flip)
 		trust_finish(t, MXSPF_TRUST_DNSERR, "could not resolve every "
 		    "MX host of %.253s", t->domain);
-	else
-		trust_finish(t, MXSPF_TRUST_NO, "client is MX host %.253s "
-		    "(preference %u) of %.253s, more preferred than this "
-		    "server (%.253s, preference %u)", c->name, c->pref,
-		    t->domain, s->name, s->pref);
+	else {
+		why_start(&b);
+		why_host(&b, t, c);
+		why_self(&b, ", more", s);
+		trust_finish_buf(t, MXSPF_TRUST_NO, &b);
+	}
 }
 
 int

@@ -29,7 +29,19 @@ void log_stderr(bool on);
  * LOG_DEBUG); thread-safe (one syslog(3) / fprintf(3) call per line) */
 void log_msg(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* log_close - close syslog */
+/* log_text - log_msg of a ready message of len bytes (no formatting) */
+void log_text(int prio, const char *text, size_t len);
+/* log_batch_start - from now on keep stderr lines in a buffer until
+ * log_flush() (or until it is full), and call pending() when the buffer
+ * stops being empty, so that the caller can arrange a flush at the end of
+ * its event loop pass.  Single-threaded daemons only: a batch is not
+ * locked. */
+void log_batch_start(void (*pending)(void));
+/* log_batch_stop - flush, and write each line at once again */
+void log_batch_stop(void);
+/* log_flush - write out the batched stderr lines */
+void log_flush(void);
+/* log_close - flush and stop batching; close syslog */
 void log_close(void);
 /* log_put_untrusted - append peer text escaped and cut at DAEMON_LOG_CUT
  * bytes */

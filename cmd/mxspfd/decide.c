@@ -189,6 +189,28 @@ txn_get(struct conn *c, const struct request *rq,
 	return 0;
 }
 
+/* log_decision - "LINE ms=MS" without a formatting pass (one per
+ * decision) */
+static void
+log_decision(const char *line, long long ms)
+{
+	char text[MXSPFD_LOG_DECISION_MAX], num[24];
+	size_t n = line != NULL ? strlen(line) : 0, k = sizeof(num);
+	unsigned long long v = ms < 0 ? 0 : (unsigned long long)ms;
+
+	if (line == NULL || n > sizeof(text) - sizeof(num) - 4) {
+		log_msg(LOG_INFO, "%s ms=%lld", line != NULL ? line : "?", ms);
+		return;
+	}
+	do
+		num[--k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && k > 0);
+	memcpy(text, line, n);
+	memcpy(text + n, " ms=", 4);
+	memcpy(text + n + 4, num + k, sizeof(num) - k);
+	log_text(LOG_INFO, text, n + 4 + sizeof(num) - k);
+}
+
 /* rcpt_done - the recipient finished (err 0) or failed: log, reply */
 static void
 rcpt_done(struct job *j, int err)
@@ -211,8 +233,7 @@ rcpt_done(struct job *j, int err)
 	if (j->conn->closing) {
 		/* Nobody will read the reply: no decision to log. */
 	} else if (res != NULL && res->action != NULL) {
-		log_msg(LOG_INFO, "%s ms=%lld", res->log != NULL ? res->log :
-		    "?", ms);
+		log_decision(res->log, ms);
 	} else {
 		log_msg(LOG_ERR, "conn %lu: the recipient decision failed: "
 		    "%s; answering %s", j->conn->id, mxspf_strerror(err),

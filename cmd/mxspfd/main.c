@@ -73,6 +73,8 @@ static void daemon_stop(struct daemon *d);
 static void signal_cb(evutil_socket_t sig, short what, void *arg);
 static void stop_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void ub_cb(evutil_socket_t fd, short what, void *arg);
+static void log_pending(void);
+static void log_flush_cb(evutil_socket_t fd, short what, void *arg);
 static int daemon_run(struct daemon *d, const struct opts *o, uid_t uid,
     gid_t gid, bool drop);
 static void daemon_free(struct daemon *d);
@@ -427,9 +429,37 @@ base_new(bool stdio)
 
 /* loop_setup - listeners, the resolver's descriptor and the signals on
  * the loop; 0 or -1 */
+/* The event that writes the log lines of one loop pass (log_pending).
+ * Static: log.c's hook has no argument. */
+static struct event *log_flush_ev;
+
+/* log_pending - the first line of a batch: flush it when this loop pass
+ * has run its other callbacks (an activated event is queued after the
+ * ones already active) */
+static void
+log_pending(void)
+{
+	if (log_flush_ev != NULL)
+		event_active(log_flush_ev, EV_TIMEOUT, 1);
+}
+
+/* log_flush_cb - the end of a loop pass: write the batched lines */
+static void
+log_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
+
 static int
 loop_setup(struct daemon *d)
 {
+	if ((log_flush_ev = event_new(d->base, -1, 0, log_flush_cb, NULL)) ==
+	    NULL)
+		return -1;
+	log_batch_start(log_pending);
 	if (d->ub != NULL) {
 		d->ub_ev = event_new(d->base, mxspf_ub_fd(d->ub),
 		    EV_READ | EV_PERSIST, ub_cb, d);
@@ -606,6 +636,7 @@ daemon_free(struct daemon *d)
 	listen_close(d);
 	if (d->ub_ev != NULL)
 		event_free(d->ub_ev);
+
 	if (d->sig_term != NULL)
 		event_free(d->sig_term);
 	if (d->sig_int != NULL)
@@ -620,6 +651,10 @@ daemon_free(struct daemon *d)
 		event_free(d->trim_timer);
 	if (d->stop_timer != NULL)
 		event_free(d->stop_timer);
+	log_batch_stop();
+	if (log_flush_ev != NULL)
+		event_free(log_flush_ev);
+	log_flush_ev = NULL;
 	mxspf_ub_free(d->ub);
 	mxspf_zone_free(d->zone);
 	gen_unref(d->gen);

@@ -38,6 +38,8 @@
 #define MXSPFD_ACCEPT_BURST 64		/* accept() calls per wake-up */
 #define MXSPFD_ACCEPT_PAUSE_MS 100	/* pause after EMFILE */
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
+#define MXSPFD_LOG_DECISION_MAX 2048	/* a decision line built without
+					 * formatting (longer: log_msg) */
 #define MXSPFD_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
 #define MXSPFD_BACKLOG 1024
 #define MXSPFD_TRIM_PEAK 100		/* recipients in flight at once after
