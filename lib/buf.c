@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "internal.h"
 
+static void put_escaped_slow(struct mxspf_buf *b, const char *p, size_t n);
+
 void
 mxspf_buf_init(struct mxspf_buf *b, size_t max)
 {
@@ -189,7 +191,44 @@ mxspf_buf_put_escaped(struct mxspf_buf *b, const char *p, size_t len,
     size_t limit)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, run, n = len < limit ? len : limit;
+	size_t i, n = len < limit ? len : limit;
+	char *w;
+
+	/* Room for the worst case (every byte as \xHH, then "..."), and
+	 * then one pass that writes in place: log lines are made of a few
+	 * short fields, and a call per run cost more than the bytes. */
+	if (n > (SIZE_MAX - 3) / 4 || mxspf_buf_reserve(b, 4 * n + 3) != 0 ||
+	    4 * n + 3 >= b->cap - b->len || 4 * n + 3 > b->max - b->len) {
+		put_escaped_slow(b, p, n);
+	} else {
+		w = b->p + b->len;
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)p[i];
+
+			if (c >= 0x20 && c < 0x7f && c != '\\') {
+				*w++ = (char)c;
+				continue;
+			}
+			*w++ = '\\';
+			*w++ = 'x';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		}
+		*w = '\0';
+		b->len = (size_t)(w - b->p);
+	}
+	if (n < len)
+		mxspf_buf_puts(b, "...");
+}
+
+/* put_escaped_slow - mxspf_buf_put_escaped near the buffer's maximum:
+ * append by append, so that what fits is kept and the sticky error is
+ * set where it no longer does */
+static void
+put_escaped_slow(struct mxspf_buf *b, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run;
 	char esc[4] = { '\\', 'x', 0, 0 };
 
 	while (i < n) {
@@ -209,6 +248,4 @@ mxspf_buf_put_escaped(struct mxspf_buf *b, const char *p, size_t len,
 		mxspf_buf_append(b, esc, sizeof(esc));
 		i = run + 1;
 	}
-	if (n < len)
-		mxspf_buf_puts(b, "...");
 }

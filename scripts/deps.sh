@@ -6,7 +6,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 set -eu
 what=${1:-all}
-build="gcc make cmake pkg-config libunbound-dev libyaml-dev libcmocka-dev libevent-dev libinih-dev libmilter-dev"
+build="gcc make cmake pkg-config libunbound-dev libyaml-dev libcmocka-dev libevent-dev libinih-dev libmilter-dev libmimalloc-dev"
 test="clang libclang-rt-14-dev nsd unbound-host python3 python3-yaml"
 # The end-to-end test (tests/e2e): real Postfix instances in network
 # namespaces, swaks as the client.

@@ -103,9 +103,7 @@ conn_new(struct daemon *d, int in_fd, int out_fd, bool stdio,
 static void
 conn_idle_arm(struct conn *c)
 {
-	struct timeval tv = { (time_t)c->d->conf->idle_timeout_s, 0 };
-
-	(void)event_add(c->idle, &tv);
+	(void)event_add(c->idle, c->d->idle_tv);
 }
 
 /* job_free - release a job that is not running */

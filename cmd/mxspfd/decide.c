@@ -379,7 +379,6 @@ start_rcpt(struct job *j)
 	struct conn *c = j->conn;
 	struct daemon *d = c->d;
 	const struct request *rq = &j->req;
-	struct timeval tv;
 	struct mxspf_addr client;
 	struct ctxn *ct;
 	int rc;
@@ -424,9 +423,7 @@ start_rcpt(struct job *j)
 		rcpt_done(j, MXSPF_ENOMEM);
 		return 0;
 	}
-	tv.tv_sec = (time_t)(d->conf->deadline_ms / 1000);
-	tv.tv_usec = (suseconds_t)(d->conf->deadline_ms % 1000) * 1000;
-	(void)event_add(c->deadline, &tv);
+	(void)event_add(c->deadline, d->deadline_tv);
 	if (++d->inflight > d->peak_inflight)
 		d->peak_inflight = d->inflight;
 	j->running = true;

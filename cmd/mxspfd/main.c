@@ -25,6 +25,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#ifdef MXSPF_MIMALLOC
+#include <mimalloc.h>
+#endif
 #include "mxspfd.h"
 
 #define ERR_MAX 1024
@@ -289,6 +292,7 @@ daemon_reload(struct daemon *d)
 		d->zone = zone;
 	}
 	stats_timer_arm(d);
+	daemon_timeouts(d);
 	d->stats.reloads++;
 	log_msg(LOG_INFO, "configuration reloaded from %s%s%s",
 	    d->conf_path != NULL ? d->conf_path :
@@ -305,6 +309,22 @@ fail:
 }
 
 void
+daemon_timeouts(struct daemon *d)
+{
+	const struct timeval *t;
+
+	d->idle_plain.tv_sec = (time_t)d->conf->idle_timeout_s;
+	d->idle_plain.tv_usec = 0;
+	d->deadline_plain.tv_sec = (time_t)(d->conf->deadline_ms / 1000);
+	d->deadline_plain.tv_usec =
+	    (suseconds_t)(d->conf->deadline_ms % 1000) * 1000;
+	t = event_base_init_common_timeout(d->base, &d->idle_plain);
+	d->idle_tv = t != NULL ? t : &d->idle_plain;
+	t = event_base_init_common_timeout(d->base, &d->deadline_plain);
+	d->deadline_tv = t != NULL ? t : &d->deadline_plain;
+}
+
+void
 daemon_quiet(struct daemon *d)
 {
 	struct timeval tv = { MXSPFD_TRIM_DELAY_S, 0 };
@@ -318,7 +338,8 @@ daemon_quiet(struct daemon *d)
 /* trim_timer_cb - quiet since a burst: a burst of thousands of
  * evaluations (and unbound's work for them) leaves the heap large and
  * holed after it is all freed, since live objects (connections) sit
- * between the free blocks; malloc_trim returns those pages */
+ * between the free blocks; malloc_trim (mimalloc: mi_collect) returns
+ * those pages */
 static void
 trim_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -332,7 +353,9 @@ trim_timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	d->peak_inflight = 0;
-#ifdef __GLIBC__
+#if defined(MXSPF_MIMALLOC)
+	mi_collect(true);
+#elif defined(__GLIBC__)
 	(void)malloc_trim(0);
 #endif
 }
@@ -600,6 +623,7 @@ daemon_run(struct daemon *d, const struct opts *o, uid_t uid, gid_t gid,
 		return MXSPFD_EXIT_ERR;
 	}
 	stats_init(&d->stats);
+	daemon_timeouts(d);
 	if ((rc = mxspf_ctx_new(&d->gen->ctx, &d->conf->spf)) != 0) {
 		log_msg(LOG_ERR, "cannot set up: %s", mxspf_strerror(rc));
 		return MXSPFD_EXIT_ERR;

@@ -174,10 +174,19 @@ struct daemon {
 	bool starting;			/* inside run_waiting */
 	size_t peak_inflight;		/* the most since the last trim */
 	struct event *trim_timer;
+	/* The idle timeout and the deadline of d->conf, as libevent common
+	 * timeouts (re-adding one is O(1), not a heap update; every request
+	 * re-adds both), or plain ones if libevent refused */
+	const struct timeval *idle_tv, *deadline_tv;
+	struct timeval idle_plain, deadline_plain;
 	bool stopping;
 	bool stdio;
 	bool verbose;
 };
+
+/* ---- main.c ---- */
+/* daemon_timeouts - set idle_tv and deadline_tv from d->conf */
+void daemon_timeouts(struct daemon *d);
 
 /* ---- listen.c ---- */
 /* listen_check - 0 when spec is unix:/PATH, inet:HOST:PORT or stdio;

@@ -32,6 +32,7 @@ static void test_put_uint_reserve(void **);
 static void test_escaped(void **);
 static void test_escaped_cut(void **);
 static void test_escaped_limit_sticky(void **);
+static void test_escaped_paths_agree(void **);
 static void test_truncate(void **);
 static void test_steal(void **);
 static void test_steal_empty(void **);
@@ -390,6 +391,45 @@ test_escaped_limit_sticky(void **state)
 	mxspf_buf_free(&b);
 }
 
+/* test_escaped_paths_agree - the in-place pass (room for the worst
+ * case) and the append-by-append pass (a maximum just large enough for
+ * the actual output) give the same bytes, for every byte value, after a
+ * prefix; one byte less of maximum ends in ELIMIT */
+static void
+test_escaped_paths_agree(void **state)
+{
+	char in[256];
+	struct mxspf_buf roomy, tight, tiny;
+	size_t i, out;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (char)i;
+	mxspf_buf_init(&roomy, 4096);
+	mxspf_buf_puts(&roomy, "x=");
+	mxspf_buf_put_escaped(&roomy, in, sizeof(in), 300);
+	assert_int_equal(roomy.err, 0);
+	/* 0x00-0x1f, '\\' and 0x7f-0xff are 4 bytes each; 94 bytes pass. */
+	out = 2 + 94 + 4 * (sizeof(in) - 94);
+	assert_int_equal(roomy.len, out);
+	assert_memory_equal(roomy.p, "x=\\x00\\x01", 10);
+	assert_non_null(strstr(roomy.p, "[\\x5c]"));
+	assert_non_null(strstr(roomy.p, "~\\x7f\\x80"));
+	mxspf_buf_init(&tight, out);
+	mxspf_buf_puts(&tight, "x=");
+	mxspf_buf_put_escaped(&tight, in, sizeof(in), 300);
+	assert_int_equal(tight.err, 0);
+	assert_string_equal(mxspf_buf_cstr(&tight), mxspf_buf_cstr(&roomy));
+	mxspf_buf_init(&tiny, out - 1);
+	mxspf_buf_puts(&tiny, "x=");
+	mxspf_buf_put_escaped(&tiny, in, sizeof(in), 300);
+	assert_int_equal(tiny.err, MXSPF_ELIMIT);
+	assert_int_equal(strncmp(mxspf_buf_cstr(&tiny), roomy.p, tiny.len), 0);
+	mxspf_buf_free(&roomy);
+	mxspf_buf_free(&tight);
+	mxspf_buf_free(&tiny);
+}
+
 /* test_truncate - shortening keeps the NUL; a longer length is a no-op */
 static void
 test_truncate(void **state)
@@ -615,6 +655,8 @@ main(void)
 		cmocka_unit_test_teardown(test_escaped, teardown_hook),
 		cmocka_unit_test_teardown(test_escaped_cut, teardown_hook),
 		cmocka_unit_test_teardown(test_escaped_limit_sticky,
+		    teardown_hook),
+		cmocka_unit_test_teardown(test_escaped_paths_agree,
 		    teardown_hook),
 		cmocka_unit_test_teardown(test_truncate, teardown_hook),
 		cmocka_unit_test_teardown(test_steal, teardown_hook),
