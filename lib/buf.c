@@ -3,6 +3,7 @@
  * before it multiplies, and never lets len pass max.
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,6 @@
 #include "mxspf/mxspf.h"
 #include "buf.h"
 #include "internal.h"
-
-static void put_escaped_slow(struct mxspf_buf *b, const char *p, size_t n);
 
 void
 mxspf_buf_init(struct mxspf_buf *b, size_t max)
@@ -186,59 +185,47 @@ mxspf_buf_free(struct mxspf_buf *b)
 	mxspf_buf_init(b, b->max);
 }
 
+/* plain_run - how many bytes from p[0..n) pass a log line as they are
+ * (printable ASCII but '\\'); 8 bytes at a time, since most fields have
+ * nothing to escape */
+static size_t
+plain_run(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y, z, bad;
+
+		memcpy(&x, p + i, 8);
+		y = x ^ (0x7f * ones);		/* 0x7f -> 0 */
+		z = x ^ (0x5c * ones);		/* '\\' -> 0 */
+		bad = ((x - 0x20 * ones) & ~x) |	/* < 0x20 */
+		    x |					/* >= 0x80 */
+		    ((y - ones) & ~y) | ((z - ones) & ~z);
+		if ((bad & highs) != 0)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			break;
+	}
+	return i;
+}
+
 void
 mxspf_buf_put_escaped(struct mxspf_buf *b, const char *p, size_t len,
     size_t limit)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, n = len < limit ? len : limit;
-	char *w;
-
-	/* Room for the worst case (every byte as \xHH, then "..."), and
-	 * then one pass that writes in place: log lines are made of a few
-	 * short fields, and a call per run cost more than the bytes. */
-	if (n > (SIZE_MAX - 3) / 4 || mxspf_buf_reserve(b, 4 * n + 3) != 0 ||
-	    4 * n + 3 >= b->cap - b->len || 4 * n + 3 > b->max - b->len) {
-		put_escaped_slow(b, p, n);
-	} else {
-		w = b->p + b->len;
-		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)p[i];
-
-			if (c >= 0x20 && c < 0x7f && c != '\\') {
-				*w++ = (char)c;
-				continue;
-			}
-			*w++ = '\\';
-			*w++ = 'x';
-			*w++ = hex[c >> 4];
-			*w++ = hex[c & 15];
-		}
-		*w = '\0';
-		b->len = (size_t)(w - b->p);
-	}
-	if (n < len)
-		mxspf_buf_puts(b, "...");
-}
-
-/* put_escaped_slow - mxspf_buf_put_escaped near the buffer's maximum:
- * append by append, so that what fits is kept and the sticky error is
- * set where it no longer does */
-static void
-put_escaped_slow(struct mxspf_buf *b, const char *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, run;
+	size_t i = 0, run, n = len < limit ? len : limit;
 	char esc[4] = { '\\', 'x', 0, 0 };
 
 	while (i < n) {
 		/* A run of bytes that pass as they are, in one append. */
-		for (run = i; run < n; run++) {
-			unsigned char c = (unsigned char)p[run];
-
-			if (c < 0x20 || c >= 0x7f || c == '\\')
-				break;
-		}
+		run = i + plain_run(p + i, n - i);
 		if (run > i)
 			mxspf_buf_append(b, p + i, run - i);
 		if (run == n)
@@ -248,4 +235,6 @@ put_escaped_slow(struct mxspf_buf *b, const char *p, size_t n)
 		mxspf_buf_append(b, esc, sizeof(esc));
 		i = run + 1;
 	}
+	if (n < len)
+		mxspf_buf_puts(b, "...");
 }

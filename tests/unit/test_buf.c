@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -391,10 +392,10 @@ test_escaped_limit_sticky(void **state)
 	mxspf_buf_free(&b);
 }
 
-/* test_escaped_paths_agree - the in-place pass (room for the worst
- * case) and the append-by-append pass (a maximum just large enough for
- * the actual output) give the same bytes, for every byte value, after a
- * prefix; one byte less of maximum ends in ELIMIT */
+/* test_escaped_paths_agree - every byte value, at every offset of the
+ * 8-byte scan, escapes as the byte-by-byte rule says, into a roomy buffer
+ * and into one whose maximum is just the output; one byte less of
+ * maximum ends in ELIMIT */
 static void
 test_escaped_paths_agree(void **state)
 {
@@ -428,6 +429,30 @@ test_escaped_paths_agree(void **state)
 	mxspf_buf_free(&roomy);
 	mxspf_buf_free(&tight);
 	mxspf_buf_free(&tiny);
+	/* One odd byte among plain ones, at each place of an 8-byte word
+	 * (and past the first word), against the byte-by-byte rule. */
+	for (i = 0; i < 256 * 17; i++) {
+		unsigned char v = (unsigned char)(i % 256);
+		size_t at = i / 256, k;
+		char plain[24], want[40];
+		bool esc = v < 0x20 || v >= 0x7f || v == '\\';
+
+		memset(plain, 'a', sizeof(plain));
+		plain[at] = (char)v;
+		memset(want, 'a', sizeof(want));
+		k = at;
+		if (esc)
+			k += (size_t)snprintf(want + at, 5, "\\x%02x", v);
+		else
+			want[k++] = (char)v;
+		memset(want + k, 'a', sizeof(plain) - at - 1);
+		k += sizeof(plain) - at - 1;
+		mxspf_buf_init(&roomy, 4096);
+		mxspf_buf_put_escaped(&roomy, plain, sizeof(plain), 100);
+		assert_int_equal(roomy.len, k);
+		assert_memory_equal(roomy.p, want, k);
+		mxspf_buf_free(&roomy);
+	}
 }
 
 /* test_truncate - shortening keeps the NUL; a longer length is a no-op */
