@@ -2,11 +2,12 @@
  * (cmd/mxspfd/request.c).
  * Owns: good requests (a full Postfix request, CRLF, unknown and repeated
  * unknown attributes, '=' in values, empty values, every protocol_state),
- * pipelined requests, byte-at-a-time input, and every malformed case with
- * its reason, line and offending bytes: no '=', bad names, NUL bytes,
- * over-long lines (noticed before their newline), over-large requests,
- * too many attributes, duplicate known attributes, a missing or wrong
- * request=; and allocation failure.
+ * pipelined requests, byte-at-a-time input, names close to the known
+ * ones and at the length limit, and every malformed case with its reason,
+ * line and offending bytes: no '=', bad names, NUL bytes, over-long lines
+ * (noticed before their newline), over-large requests, too many
+ * attributes, duplicate known attributes, a missing or wrong request=;
+ * and allocation failure.
  * Must not: depend on the daemon.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -289,6 +290,136 @@ test_partial_junk(void **state)
 	    &err), REQ_MORE);
 }
 
+/* test_names - how a line's name is told apart: a known attribute's name
+ * and '=' by a compare, any other name byte by byte up to its '='; the
+ * value is everything after the first '=' */
+static void
+test_names(void **state)
+{
+	static const char name64[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char nul_value[] =
+	    "request=smtpd_access_policy\nsender=a\0b\n\n";
+	static const char nul_known[] = "request=smtpd_access_policy\nsender\0";
+	struct request req;
+	struct req_error err;
+	char buf[256];
+	size_t used;
+
+	(void)state;
+	/* Names one byte short of, one byte past, or the length of a
+	 * known attribute but not its bytes are unknown attributes. */
+	assert_int_equal(parse_str("request=smtpd_access_policy\n"
+	    "sende=1\nsenderr=2\nsendex=3\nSender=4\nrecipient_count=5\n"
+	    "client_addresx=6\nserver_por=7\nserver_ports=8\nrequests=9\n"
+	    "helo-name=10\nsasl_username.=11\nqueue_id=q\n\n",
+	    &req, &used, &err), REQ_OK);
+	assert_null(req.sender);
+	assert_null(req.recipient);
+	assert_null(req.client_address);
+	assert_null(req.server_port);
+	assert_null(req.helo_name);
+	assert_null(req.sasl_username);
+	assert_string_equal(req.queue_id, "q");
+	assert_int_equal(req.nattrs, 13);
+	request_free(&req);
+	/* Every known attribute, each ended where its value ends. */
+	assert_int_equal(parse_str("sasl_username=u\nserver_port=25\n"
+	    "server_address=192.0.2.2\nqueue_id=Q1\ninstance=i.1\n"
+	    "recipient=r@x.test\nsender=s@x.test\nhelo_name=h.test\n"
+	    "client_name=c.test\nclient_address=192.0.2.1\n"
+	    "protocol_name=SMTP\nprotocol_state=DATA\n"
+	    "request=smtpd_access_policy\n\n", &req, &used, &err), REQ_OK);
+	assert_string_equal(req.sasl_username, "u");
+	assert_string_equal(req.server_port, "25");
+	assert_string_equal(req.server_address, "192.0.2.2");
+	assert_string_equal(req.queue_id, "Q1");
+	assert_string_equal(req.instance, "i.1");
+	assert_string_equal(req.recipient, "r@x.test");
+	assert_string_equal(req.sender, "s@x.test");
+	assert_string_equal(req.helo_name, "h.test");
+	assert_string_equal(req.client_name, "c.test");
+	assert_string_equal(req.client_address, "192.0.2.1");
+	assert_string_equal(req.protocol_name, "SMTP");
+	assert_string_equal(req.protocol_state, "DATA");
+	assert_int_equal(req.state, REQ_ST_DATA);
+	assert_int_equal(req.nattrs, 13);
+	request_free(&req);
+	/* A value may start with, hold and end with '='; a CR only at
+	 * the end is dropped, one inside the value is kept. */
+	assert_int_equal(parse_str("request=smtpd_access_policy\n"
+	    "sender==a=\nrecipient=b\rc\r\nclient_name=\r\r\n"
+	    "helo_name=\r\n\n", &req, &used, &err), REQ_OK);
+	assert_string_equal(req.sender, "=a=");
+	assert_string_equal(req.recipient, "b\rc");
+	assert_string_equal(req.client_name, "\r");
+	assert_string_equal(req.helo_name, "");
+	request_free(&req);
+	/* request= holds exactly smtpd_access_policy, even with a CR. */
+	assert_int_equal(parse_str("request=smtpd_access_policy\r\n\r\n",
+	    &req, &used, &err), REQ_OK);
+	request_free(&req);
+	expect_bad("request=smtpd_access_polic\n\n", 28,
+	    "not a smtpd_access_policy request", 1, NULL);
+	expect_bad("request=smtpd_access_policy=\n\n", 30,
+	    "not a smtpd_access_policy request", 1, NULL);
+	expect_bad("request=smtpd_access_policy\r\r\n\n", 31,
+	    "not a smtpd_access_policy request", 1, NULL);
+	/* A known name must be followed by '=' at once. */
+	expect_bad("request=smtpd_access_policy\nsender\n\n", 36,
+	    "not a name=value line", 2, "sender");
+	expect_bad("request=smtpd_access_policy\nsender =x\n\n", 39,
+	    "not a name=value line", 2, "sender =x");
+	expect_bad("request=smtpd_access_policy\nsender\r\n\n", 37,
+	    "not a name=value line", 2, NULL);
+	expect_bad("=request=smtpd_access_policy\n\n", 30,
+	    "not a name=value line", 1, "=request");
+	expect_bad("\r=x\n", 4, "not a name=value line", 1, NULL);
+	expect_bad("request=smtpd_access_policy\nsender=x\nsender=y\n\n",
+	    47, "duplicate attribute", 3, "sender=y");
+	/* A NUL in a value, in a known name, right after '=': the line
+	 * ends at the NUL, wherever it is. */
+	expect_bad(nul_value, sizeof(nul_value) - 1, "NUL byte", 2,
+	    "sender=a");
+	expect_bad(nul_known, sizeof(nul_known) - 1, "NUL byte", 2, "sender");
+	expect_bad("request=smtpd_access_policy\nsender=\0", 36, "NUL byte",
+	    2, "sender=");
+	/* A known name and '=' still waiting for the value's newline. */
+	assert_int_equal(request_parse("request=smtpd_access_policy\n"
+	    "recipient=", 38, &req, &used, &err), REQ_MORE);
+	assert_int_equal(request_parse("request=smtpd_access_policy\n"
+	    "recipi", 34, &req, &used, &err), REQ_MORE);
+	/* A name of exactly REQ_MAX_NAME bytes is fine, one more is not. */
+	assert_int_equal(sizeof(name64) - 1, REQ_MAX_NAME);
+	(void)snprintf(buf, sizeof(buf),
+	    "request=smtpd_access_policy\n%s=v\n\n", name64);
+	assert_int_equal(parse_str(buf, &req, &used, &err), REQ_OK);
+	assert_int_equal(req.nattrs, 2);
+	request_free(&req);
+	(void)snprintf(buf, sizeof(buf),
+	    "request=smtpd_access_policy\n%sa=v\n\n", name64);
+	expect_bad(buf, strlen(buf), "not a name=value line", 2, "aaa");
+	/* ... also when the line is still incomplete. */
+	(void)snprintf(buf, sizeof(buf), "request=smtpd_access_policy\n%s=",
+	    name64);
+	assert_int_equal(parse_str(buf, &req, &used, &err), REQ_MORE);
+	(void)snprintf(buf, sizeof(buf), "request=smtpd_access_policy\n%sa=",
+	    name64);
+	expect_bad(buf, strlen(buf), "not a name=value line", 2, "aaa");
+	/* Names of 1..4 bytes and names ending at each of four bytes. */
+	assert_int_equal(parse_str("request=smtpd_access_policy\n"
+	    "a=1\nab=2\nabc=3\nabcd=4\nabcde=5\nA-Z.0_9=6\n\n",
+	    &req, &used, &err), REQ_OK);
+	assert_int_equal(req.nattrs, 7);
+	request_free(&req);
+	expect_bad("request=smtpd_access_policy\nabc!=1\n\n", 36,
+	    "not a name=value line", 2, "abc!");
+	expect_bad("request=smtpd_access_policy\nabcd!=1\n\n", 37,
+	    "not a name=value line", 2, "abcd!");
+	expect_bad("request=smtpd_access_policy\nabcde\x80=1\n\n", 38,
+	    "not a name=value line", 2, "abcde");
+}
+
 /* test_limits - line, size and count limits, exactly at the edges */
 static void
 test_limits(void **state)
@@ -398,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_bytewise),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_partial_junk),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_alloc),
 	};
