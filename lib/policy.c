@@ -73,6 +73,32 @@ struct mxspf_trust {
 	struct mxspf_trust_verdict v;
 	char *why;
 	int err;
+
+	/* The MX-set cache (mxspf_trust_cache_new) */
+	struct mxspf_trust_cache *cache;
+	int64_t now;
+	uint32_t min_ttl;	/* of the answers so far */
+	bool no_cache;		/* an answer failed: keep nothing */
+	struct mxset *set;	/* th is the set's (shared, read-only) */
+};
+
+/* A resolved MX set in the cache: what a lookup of D found before it
+ * judged a client.  Read-only once made; freed with its last user. */
+struct mxset {
+	unsigned refs;		/* the cache's slot, and each lookup */
+	char *domain;		/* lower case */
+	size_t len;
+	size_t max_hosts;
+	int64_t expires;
+	size_t nhosts;
+	bool truncated, implicit_mx;
+	struct thost *th;	/* names and addresses */
+	struct mxspf_trust_host *hosts;	/* names, preferences, statuses */
+};
+
+struct mxspf_trust_cache {
+	struct mxset **slot;	/* direct-mapped by the domain's hash */
+	size_t mask;
 };
 
 const char *
@@ -222,6 +248,148 @@ valid_domain(const char *p)
 	return lab > 0;
 }
 
+/* ---- the MX-set cache ------------------------------------------------ */
+
+#define TRUST_CACHE_MAX 65536
+
+int
+mxspf_trust_cache_new(struct mxspf_trust_cache **out, size_t slots)
+{
+	struct mxspf_trust_cache *c;
+	size_t n = 1;
+
+	*out = NULL;
+	if (slots == 0)
+		return MXSPF_EINVAL;
+	while (n < slots && n < TRUST_CACHE_MAX)
+		n *= 2;
+	if ((c = mxspf__calloc(1, sizeof(*c))) == NULL ||
+	    (c->slot = mxspf__calloc(n, sizeof(*c->slot))) == NULL) {
+		free(c);
+		return MXSPF_ENOMEM;
+	}
+	c->mask = n - 1;
+	*out = c;
+	return 0;
+}
+
+/* thosts_free - the names and addresses of n hosts, and the array */
+static void
+thosts_free(struct thost *th, size_t n)
+{
+	size_t i;
+
+	if (th == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(th[i].name);
+		free(th[i].addrs);
+	}
+	free(th);
+}
+
+/* mxset_unref - drop one reference; the last frees the set */
+static void
+mxset_unref(struct mxset *m)
+{
+	if (m == NULL || --m->refs > 0)
+		return;
+	thosts_free(m->th, m->nhosts);
+	free(m->hosts);
+	free(m->domain);
+	free(m);
+}
+
+void
+mxspf_trust_cache_free(struct mxspf_trust_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i <= c->mask; i++)
+		mxset_unref(c->slot[i]);
+	free(c->slot);
+	free(c);
+}
+
+/* cache_slot - where D's set goes (domain is lower case, no final dot) */
+static struct mxset **
+cache_slot(struct mxspf_trust_cache *c, const char *domain, size_t len)
+{
+	return &c->slot[mxspf__name_hash(domain, len) & c->mask];
+}
+
+/* cache_take - start t from a fresh cached set of its domain; true when
+ * found (then t asks no query: mxspf_trust_step judges at once) */
+static bool
+cache_take(struct mxspf_trust *t)
+{
+	size_t len = strlen(t->domain);
+	struct mxset **sl = cache_slot(t->cache, t->domain, len), *m = *sl;
+
+	if (m == NULL || m->len != len || m->max_hosts != t->max_hosts ||
+	    !mxspf__name_eq_lower(t->domain, m->domain, len))
+		return false;
+	if (t->now >= m->expires) {
+		*sl = NULL;
+		mxset_unref(m);
+		return false;
+	}
+	/* The public view is the lookup's own: judge marks it. */
+	if ((t->hosts = mxspf__calloc(m->nhosts, sizeof(*t->hosts))) == NULL)
+		return false;
+	memcpy(t->hosts, m->hosts, m->nhosts * sizeof(*t->hosts));
+	m->refs++;
+	t->set = m;
+	t->th = m->th;
+	t->nhosts = m->nhosts;
+	t->truncated = m->truncated;
+	t->v.implicit_mx = m->implicit_mx;
+	t->hosts_asked = true;
+	return true;
+}
+
+/* cache_put - keep t's resolved set (every answer in, none failed, a TTL
+ * to go by) for the next lookups of its domain; t's hosts move into the
+ * set.  Failing to allocate only means not caching. */
+static void
+cache_put(struct mxspf_trust *t)
+{
+	struct mxset *m, **sl;
+	size_t i, len;
+
+	if (t->cache == NULL || t->set != NULL || t->no_cache || t->now <= 0 ||
+	    t->min_ttl == 0 || t->min_ttl == UINT32_MAX || t->nhosts == 0 ||
+	    (m = mxspf__calloc(1, sizeof(*m))) == NULL)
+		return;
+	len = strlen(t->domain);
+	m->domain = mxspf__memdup(t->domain, len);
+	m->hosts = mxspf__calloc(t->nhosts, sizeof(*m->hosts));
+	if (m->domain == NULL || m->hosts == NULL) {
+		free(m->domain);
+		free(m->hosts);
+		free(m);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		if (m->domain[i] >= 'A' && m->domain[i] <= 'Z')
+			m->domain[i] = (char)(m->domain[i] - 'A' + 'a');
+	memcpy(m->hosts, t->hosts, t->nhosts * sizeof(*m->hosts));
+	m->len = len;
+	m->refs = 2;		/* the slot and t */
+	m->max_hosts = t->max_hosts;
+	m->expires = t->now + (int64_t)t->min_ttl;
+	m->nhosts = t->nhosts;
+	m->truncated = t->truncated;
+	m->implicit_mx = t->v.implicit_mx;
+	m->th = t->th;
+	t->set = m;
+	sl = cache_slot(t->cache, m->domain, len);
+	mxset_unref(*sl);
+	*sl = m;
+}
+
 int
 mxspf_trust_new(struct mxspf_trust **out, const struct mxspf_trust_config *cfg,
     const struct mxspf_trust_request *req)
@@ -246,6 +414,9 @@ mxspf_trust_new(struct mxspf_trust **out, const struct mxspf_trust_config *cfg,
 		t->have_server = true;
 		t->server = *req->server_addr;
 	}
+	t->cache = req->now > 0 ? req->cache : NULL;
+	t->now = req->now;
+	t->min_ttl = UINT32_MAX;
 	t->domain = mxspf__strdup(req->domain);
 	/* The MX query; the arrays grow with the hosts found (a
 	 * transaction keeps its lookups: they stay small). */
@@ -279,7 +450,7 @@ mxspf_trust_new(struct mxspf_trust **out, const struct mxspf_trust_config *cfg,
 	else if (!valid_domain(t->domain))
 		trust_finish(t, MXSPF_TRUST_NO, "'%.100s' is not a valid domain",
 		    t->domain);
-	else
+	else if (t->cache == NULL || !cache_take(t))
 		(void)add_query(t, t->domain, MXSPF_RR_MX, 0);
 	if (t->err != 0) {
 		mxspf_trust_free(t);
@@ -552,6 +723,7 @@ mxspf_trust_step(struct mxspf_trust *t)
 		ask_hosts(t);
 		return t->err != 0 ? t->err : MXSPF_STEP_QUERY;
 	}
+	cache_put(t);
 	judge(t);
 	return t->err != 0 ? t->err : MXSPF_STEP_DONE;
 }
@@ -663,6 +835,11 @@ mxspf_trust_answer(struct mxspf_trust *t, uint32_t id,
 	    MXSPF_DNS_SERVFAIL : ans->status;
 	if (t->done)
 		return 0;	/* late answer after abort */
+	if (q->status != MXSPF_DNS_OK && q->status != MXSPF_DNS_NODATA &&
+	    q->status != MXSPF_DNS_NXDOMAIN)
+		t->no_cache = true;
+	else if (ans->ttl < t->min_ttl)
+		t->min_ttl = ans->ttl;
 	if (q->q.type == MXSPF_RR_MX) {
 		answer_mx(t, ans);
 		return t->err;
@@ -673,8 +850,10 @@ mxspf_trust_answer(struct mxspf_trust *t, uint32_t id,
 		t->err = rc;
 		return rc;
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		q->status = MXSPF_DNS_SERVFAIL;	/* malformed: a failure */
+		t->no_cache = true;
+	}
 	if (q->q.type == MXSPF_RR_A)
 		t->hosts[q->host].a_status = q->status;
 	else
@@ -708,17 +887,14 @@ mxspf_trust_free(struct mxspf_trust *t)
 
 	if (t == NULL)
 		return;
-	if (t->th != NULL) {
-		for (i = 0; i < t->nhosts; i++) {
-			free(t->th[i].name);
-			free(t->th[i].addrs);
-		}
-	}
+	if (t->set != NULL)
+		mxset_unref(t->set);	/* th is the set's */
+	else
+		thosts_free(t->th, t->nhosts);
 	for (i = 0; i < t->n_own_names; i++)
 		free(t->own_names[i]);
 	free(t->own_names);
 	free(t->own_addrs);
-	free(t->th);
 	free(t->hosts);
 	free(t->qs);
 	free(t->domain);

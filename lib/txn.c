@@ -67,6 +67,7 @@ struct mxspf_txn {
 	struct mxspf_addr server;
 	char *helo, *sender, *queue_id;
 	int64_t now;
+	struct mxspf_trust_cache *trust_cache;
 	bool exempt;
 	enum spf_state spf;
 	struct mxspf_eval *helo_ev, *mf_ev;
@@ -138,6 +139,7 @@ mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
 		t->server = *info->server_addr;
 	}
 	t->now = info->now;
+	t->trust_cache = info->trust_cache;
 	t->helo = mxspf__strdup(info->helo != NULL ? info->helo : "");
 	t->sender = mxspf__strdup(info->sender != NULL ? info->sender : "");
 	t->queue_id = mxspf__strdup(info->queue_id != NULL ? info->queue_id :
@@ -432,6 +434,8 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 	req.domain = domain;
 	req.client = t->client;
 	req.server_addr = t->have_server ? &t->server : NULL;
+	req.cache = t->trust_cache;
+	req.now = t->now;
 	c = t->ntc < TXN_MAX_DOMAINS ? mxspf__calloc(1, sizeof(*c)) : spare;
 	if (c == NULL)
 		return MXSPF_ENOMEM;

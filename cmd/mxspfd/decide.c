@@ -177,6 +177,7 @@ txn_get(struct conn *c, const struct request *rq,
 		info.server_addr = &server;
 	info.queue_id = rq->queue_id;
 	info.now = (int64_t)time(NULL);
+	info.trust_cache = c->d->gen->trust_cache;
 	if ((rc = mxspf_txn_new(&ct->txn, c->d->gen->ctx, c->d->gen->conf,
 	    &info)) != 0) {
 		decide_txn_free(ct);

@@ -64,6 +64,7 @@ static int conf_setup(struct daemon *d, const struct opts *o);
 static void reload_note(const struct mxspf_conf *o,
     const struct mxspf_conf *n);
 static void daemon_reload(struct daemon *d);
+static int gen_engine(struct gen *g);
 static void stats_timer_arm(struct daemon *d);
 static void stats_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void trim_timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -228,11 +229,25 @@ conf_setup(struct daemon *d, const struct opts *o)
 	return 0;
 }
 
+/* gen_engine - g's evaluation context and MX-set cache (both live and
+ * die with the configuration generation: a reload starts them empty) */
+static int
+gen_engine(struct gen *g)
+{
+	int rc = mxspf_ctx_new(&g->ctx, &g->conf->spf);
+
+	if (rc == 0)
+		rc = mxspf_trust_cache_new(&g->trust_cache,
+		    MXSPFD_TRUST_CACHE_SLOTS);
+	return rc;
+}
+
 void
 gen_unref(struct gen *g)
 {
 	if (g == NULL || --g->refs > 0)
 		return;
+	mxspf_trust_cache_free(g->trust_cache);
 	mxspf_ctx_free(g->ctx);
 	mxspf_conf_free(g->conf);
 	free(g);
@@ -275,7 +290,7 @@ daemon_reload(struct daemon *d)
 	if (conf_read(d->conf_path, d->listen_override, d->nlisten_override,
 	    &g->conf, err, sizeof(err)) != 0)
 		goto fail;
-	if ((rc = mxspf_ctx_new(&g->ctx, &g->conf->spf)) != 0) {
+	if ((rc = gen_engine(g)) != 0) {
 		(void)snprintf(err, sizeof(err), "%s", mxspf_strerror(rc));
 		goto fail;
 	}
@@ -624,7 +639,7 @@ daemon_run(struct daemon *d, const struct opts *o, uid_t uid, gid_t gid,
 	}
 	stats_init(&d->stats);
 	daemon_timeouts(d);
-	if ((rc = mxspf_ctx_new(&d->gen->ctx, &d->conf->spf)) != 0) {
+	if ((rc = gen_engine(d->gen)) != 0) {
 		log_msg(LOG_ERR, "cannot set up: %s", mxspf_strerror(rc));
 		return MXSPFD_EXIT_ERR;
 	}

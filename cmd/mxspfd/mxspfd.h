@@ -40,6 +40,8 @@
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
 #define MXSPFD_LOG_DECISION_MAX 2048	/* a decision line built without
 					 * formatting (longer: log_msg) */
+#define MXSPFD_TRUST_CACHE_SLOTS 1024	/* recipient domains whose MX
+					 * set is kept (for its TTL) */
 #define MXSPFD_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
 #define MXSPFD_BACKLOG 1024
 #define MXSPFD_TRIM_PEAK 100		/* recipients in flight at once after
@@ -61,6 +63,7 @@ struct conn;
 struct gen {
 	struct mxspf_conf *conf;
 	struct mxspf_ctx *ctx;
+	struct mxspf_trust_cache *trust_cache;	/* resolved MX sets */
 	unsigned refs;		/* the daemon's, plus one per transaction */
 };
 

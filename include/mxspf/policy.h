@@ -52,6 +52,8 @@ struct mxspf_trust_config {
 	size_t max_hosts;		/* MX hosts looked at; 0: 10 */
 };
 
+struct mxspf_trust_cache;
+
 /* One trust question: may client relay for recipients at domain? */
 struct mxspf_trust_request {
 	const char *domain;		/* the recipient domain D */
@@ -59,7 +61,28 @@ struct mxspf_trust_request {
 	const struct mxspf_addr *server_addr;	/* the address the client
 						 * connected to (Postfix
 						 * server_address), or NULL */
+	struct mxspf_trust_cache *cache;	/* resolved MX sets to reuse
+						 * and fill, or NULL */
+	int64_t now;			/* seconds, for the cache; 0: no
+					 * cache */
 };
+
+/**
+ * A cache of resolved MX sets: D's MX hosts, their preferences and their
+ * A/AAAA addresses, as a finished lookup without DNS failures saw them,
+ * kept until the smallest TTL of those answers runs out.  A lookup for D
+ * that finds D's set there asks no query and is judged at once for its
+ * own client and server (the set does not depend on them).  A receiving
+ * MX asks about its own few domains for nearly every recipient; this
+ * spares it parsing the same answers again.  Not thread-safe: one cache
+ * per thread.  Sets in use stay valid after they leave the cache.
+ * @param slots: sets kept (rounded up to a power of two; at most 65536).
+ * @return 0, MXSPF_EINVAL (0 slots) or MXSPF_ENOMEM.
+ */
+int mxspf_trust_cache_new(struct mxspf_trust_cache **out, size_t slots);
+
+/** Free a cache (NULL is fine). */
+void mxspf_trust_cache_free(struct mxspf_trust_cache *c);
 
 /* One MX host of D as the trust lookup saw it. */
 struct mxspf_trust_host {
@@ -345,6 +368,9 @@ struct mxspf_txn_info {
 	const struct mxspf_addr *server_addr;	/* may be NULL */
 	const char *queue_id;		/* for logs; may be NULL */
 	int64_t now;			/* for %{t}; 0 if unknown */
+	struct mxspf_trust_cache *trust_cache;	/* shared by the
+						 * transactions of one thread,
+						 * or NULL */
 };
 
 struct mxspf_txn;

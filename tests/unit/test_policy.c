@@ -86,6 +86,10 @@ static void test_trust_new_einval(void **);
 static void test_trust_bad_domain(void **);
 static void test_trust_trailing_dot(void **);
 static void test_trust_nomem(void **);
+static void test_trust_cache_reuse(void **);
+static void test_trust_cache_expiry(void **);
+static void test_trust_cache_not_kept(void **);
+static void test_trust_cache_nomem(void **);
 static void test_decide_matrix(void **);
 static void test_decide_no_explanation(void **);
 static void test_decide_relays(void **);
@@ -1369,6 +1373,236 @@ test_trust_trailing_dot(void **state)
 	mxspf_trust_free(t);
 }
 
+/* ---- the MX-set cache ----------------------------------------------- */
+
+/* trust_cached - a preference-mode lookup through cache at now */
+static struct mxspf_trust *
+trust_cached(struct fake *f, struct mxspf_trust_cache *cache, int64_t now,
+    size_t max_hosts, const char *domain, const char *client,
+    const char *server)
+{
+	struct mxspf_trust_config cfg;
+	struct mxspf_trust_request req;
+	struct mxspf_trust *t;
+	struct mxspf_addr srv;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = MXSPF_TRUST_PREFERENCE;
+	cfg.max_hosts = max_hosts;
+	memset(&req, 0, sizeof(req));
+	req.domain = domain;
+	req.client = addr(client);
+	if (server != NULL) {
+		srv = addr(server);
+		req.server_addr = &srv;
+	}
+	req.cache = cache;
+	req.now = now;
+	assert_int_equal(mxspf_trust_new(&t, &cfg, &req), 0);
+	assert_int_equal(mxspf_trust_run(t, fake_resolve, f), 0);
+	assert_int_equal(mxspf_trust_step(t), MXSPF_STEP_DONE);
+	return t;
+}
+
+/* test_trust_cache_reuse - the second lookup of a domain (any case) asks
+ * nothing and is judged for its own client and server; the marks of one
+ * lookup do not leak into another; a set outlives the cache and the
+ * lookup that made it */
+static void
+test_trust_cache_reuse(void **state)
+{
+	struct mxspf_trust_cache *c;
+	struct mxspf_trust *t1, *t2, *t3;
+	const struct mxspf_trust_verdict *v;
+	struct fake f;
+
+	memset(&f, 0, sizeof(f));
+	f.zone = *state;
+	assert_int_equal(mxspf_trust_cache_new(&c, 0), MXSPF_EINVAL);
+	assert_int_equal(mxspf_trust_cache_new(&c, 3), 0);
+	t1 = trust_cached(&f, c, 1000, 0, "receiver.test", "192.0.2.30",
+	    "192.0.2.20");
+	expect_verdict(t1, MXSPF_TRUST_YES, WHY_B2_OVER_B1, 7);
+	assert_int_equal(f.nseen, 7);
+	t2 = trust_cached(&f, c, 1001, 0, "Receiver.TEST", "192.0.2.99",
+	    "192.0.2.20");
+	assert_int_equal(f.nseen, 7);		/* no query */
+	v = expect_verdict(t2, MXSPF_TRUST_NO, "client is not an MX host of "
+	    "Receiver.TEST", 0);
+	assert_int_equal(v->nhosts, 3);
+	expect_host(&v->hosts[0], "mail.receiver.test", 10, 1, false, false);
+	expect_host(&v->hosts[1], "mx.backup1.test", 20, 2, false, true);
+	expect_host(&v->hosts[2], "mx.backup2.test", 30, 1, false, false);
+	mxspf_trust_free(t1);			/* the set's maker goes */
+	t3 = trust_cached(&f, c, 1002, 0, "receiver.test", "192.0.2.20",
+	    "192.0.2.10");
+	assert_int_equal(f.nseen, 7);
+	v = expect_verdict(t3, MXSPF_TRUST_YES, "client is MX host "
+	    "mx.backup1.test (preference 20) of receiver.test, not more "
+	    "preferred than this server (mail.receiver.test, preference 10)",
+	    0);
+	expect_host(&v->hosts[0], "mail.receiver.test", 10, 1, false, true);
+	expect_host(&v->hosts[1], "mx.backup1.test", 20, 2, true, false);
+	/* t2's own view kept its marks. */
+	expect_host(&mxspf_trust_verdict(t2)->hosts[1], "mx.backup1.test", 20,
+	    2, false, true);
+	/* Another domain of the same cache is looked up and kept too. */
+	mxspf_trust_free(trust_cached(&f, c, 1003, 0, "other.test",
+	    "192.0.2.20", NULL));
+	assert_int_equal(f.nseen, 7 + 3);	/* MX, A, AAAA */
+	mxspf_trust_free(trust_cached(&f, c, 1003, 0, "other.test",
+	    "192.0.2.20", NULL));
+	assert_int_equal(f.nseen, 10);
+	mxspf_trust_cache_free(c);		/* t2, t3 still use the set */
+	assert_string_equal(mxspf_trust_verdict(t3)->hosts[2].name,
+	    "mx.backup2.test");
+	mxspf_trust_free(t2);
+	mxspf_trust_free(t3);
+	mxspf_trust_cache_free(NULL);
+}
+
+/* test_trust_cache_expiry - a set is used until the smallest TTL of its
+ * answers (the zone's 3600 s) has run out, then looked up again; a
+ * different max_hosts or no clock does not use it */
+static void
+test_trust_cache_expiry(void **state)
+{
+	struct mxspf_trust_cache *c;
+	struct fake f;
+
+	memset(&f, 0, sizeof(f));
+	f.zone = *state;
+	assert_int_equal(mxspf_trust_cache_new(&c, 16), 0);
+	mxspf_trust_free(trust_cached(&f, c, 1000, 0, "receiver.test",
+	    "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, 7);
+	mxspf_trust_free(trust_cached(&f, c, 1000 + 3599, 0,
+	    "receiver.test", "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, 7);
+	mxspf_trust_free(trust_cached(&f, c, 1000 + 3600, 0,
+	    "receiver.test", "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, 7 + 7);	/* expired */
+	mxspf_trust_free(trust_cached(&f, c, 1000 + 3601, 0,
+	    "receiver.test", "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, 14);		/* the new one is used */
+	mxspf_trust_free(trust_cached(&f, c, 1000 + 3601, 2,
+	    "receiver.test", "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, 14 + 5);	/* max_hosts 2: MX + 2 * 2 */
+	mxspf_trust_free(trust_cached(&f, c, 0, 0, "receiver.test",
+	    "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, 19 + 7);	/* no clock: no cache */
+	mxspf_trust_cache_free(c);
+}
+
+/* test_trust_cache_not_kept - a lookup with a failed answer, or with an
+ * answer of TTL 0, or one that ended without judging (NXDOMAIN) leaves
+ * nothing in the cache */
+static void
+test_trust_cache_not_kept(void **state)
+{
+	struct mxspf_trust_cache *c;
+	struct mxspf_answer timeout, zero;
+	struct fake f;
+	size_t n;
+
+	memset(&timeout, 0, sizeof(timeout));
+	timeout.status = MXSPF_DNS_TIMEOUT;
+	assert_int_equal(mxspf_trust_cache_new(&c, 16), 0);
+	memset(&f, 0, sizeof(f));
+	f.zone = *state;
+	f.name = "mx1.dnsfail.test";
+	f.type = MXSPF_RR_A;
+	f.ans = &timeout;
+	mxspf_trust_free(trust_cached(&f, c, 1000, 0, "dnsfail.test",
+	    "192.0.2.72", "192.0.2.70"));
+	n = f.nseen;
+	mxspf_trust_free(trust_cached(&f, c, 1001, 0, "dnsfail.test",
+	    "192.0.2.72", "192.0.2.70"));
+	assert_int_equal(f.nseen, 2 * n);
+	/* TTL 0: an NODATA AAAA answer for mail.receiver.test */
+	memset(&zero, 0, sizeof(zero));
+	zero.status = MXSPF_DNS_NODATA;
+	f.name = "mail.receiver.test";
+	f.type = MXSPF_RR_AAAA;
+	f.ans = &zero;
+	n = f.nseen;
+	mxspf_trust_free(trust_cached(&f, c, 1000, 0, "receiver.test",
+	    "192.0.2.30", "192.0.2.20"));
+	mxspf_trust_free(trust_cached(&f, c, 1001, 0, "receiver.test",
+	    "192.0.2.30", "192.0.2.20"));
+	assert_int_equal(f.nseen, n + 14);
+	f.name = NULL;
+	n = f.nseen;
+	mxspf_trust_free(trust_cached(&f, c, 1000, 0, "nxdomain.test",
+	    "192.0.2.30", NULL));
+	mxspf_trust_free(trust_cached(&f, c, 1001, 0, "nxdomain.test",
+	    "192.0.2.30", NULL));
+	assert_int_equal(f.nseen, n + 2);
+	mxspf_trust_cache_free(c);
+}
+
+/* run_failing - a lookup with the n-th allocation on failing; its
+ * return code (t is set, or NULL) */
+static int
+run_failing(size_t n, const struct mxspf_trust_config *cfg,
+    const struct mxspf_trust_request *req, struct fake *f,
+    struct mxspf_trust **t)
+{
+	int rc;
+
+	mxspf__alloc_fail_after(n);
+	rc = mxspf_trust_new(t, cfg, req);
+	if (rc == 0)
+		rc = mxspf_trust_run(*t, fake_resolve, f);
+	mxspf__alloc_fail_after((size_t)-1);
+	return rc;
+}
+
+/* test_trust_cache_nomem - a failed allocation anywhere, the cache's
+ * included, gives MXSPF_ENOMEM or a correct verdict, and the next
+ * lookup still works (no half-made set is kept) */
+static void
+test_trust_cache_nomem(void **state)
+{
+	struct mxspf_trust_cache *c;
+	struct mxspf_trust_config cfg;
+	struct mxspf_trust_request req;
+	struct mxspf_trust *t;
+	struct fake f;
+	size_t n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&req, 0, sizeof(req));
+	req.domain = "receiver.test";
+	req.client = addr("192.0.2.30");
+	req.now = 1000;
+	memset(&f, 0, sizeof(f));
+	f.zone = *state;
+	f.lenient = true;
+	for (n = 0;; n++) {
+		int rc;
+
+		assert_int_equal(mxspf_trust_cache_new(&c, 16), 0);
+		req.cache = c;
+		rc = run_failing(n, &cfg, &req, &f, &t);
+		if (rc == 0)
+			expect_verdict(t, MXSPF_TRUST_YES, "client is MX host "
+			    "mx.backup2.test (preference 30) of receiver.test; "
+			    "this server is not an MX of it", 7);
+		else
+			assert_int_equal(rc, MXSPF_ENOMEM);
+		mxspf_trust_free(t);
+		/* Again from the cache, or looked up again: the same. */
+		if (run_failing(n, &cfg, &req, &f, &t) == 0)
+			assert_int_equal(mxspf_trust_verdict(t)->outcome,
+			    MXSPF_TRUST_YES);
+		mxspf_trust_free(t);
+		mxspf_trust_cache_free(c);
+		if (n > 60)
+			break;
+	}
+}
+
 /* test_trust_nomem - fail every allocation in turn: ENOMEM from new or
  * run, never a crash or leak, and in the end the normal verdict */
 static void
@@ -1394,13 +1628,8 @@ test_trust_nomem(void **state)
 	f.zone = *state;
 	f.lenient = true;
 	for (n = 0;; n++) {
-		int rc;
+		int rc = run_failing(n, &cfg, &req, &f, &t);
 
-		mxspf__alloc_fail_after(n);
-		rc = mxspf_trust_new(&t, &cfg, &req);
-		if (rc == 0)
-			rc = mxspf_trust_run(t, fake_resolve, &f);
-		mxspf__alloc_fail_after((size_t)-1);
 		if (rc == 0) {
 			expect_verdict(t, MXSPF_TRUST_YES, WHY_B2_OVER_B1, 7);
 			mxspf_trust_free(t);
@@ -1945,6 +2174,10 @@ main(void)
 		TEST(test_trust_bad_domain),
 		TEST(test_trust_trailing_dot),
 		TEST(test_trust_nomem),
+		TEST(test_trust_cache_reuse),
+		TEST(test_trust_cache_expiry),
+		TEST(test_trust_cache_not_kept),
+		TEST(test_trust_cache_nomem),
 		TEST(test_decide_matrix),
 		TEST(test_decide_no_explanation),
 		TEST(test_decide_relays),
