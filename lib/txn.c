@@ -46,14 +46,14 @@ enum spf_state { SPF_IDLE, SPF_HELO, SPF_MAILFROM, SPF_BOTH, SPF_DONE };
 /* A cached trust lookup for one recipient domain. */
 struct tcache {
 	struct tcache *next;	/* the transaction's list */
-	char *domain;
+	char domain[MXSPF_MAX_NAME + 1];
 	struct mxspf_trust *t;
 	bool done;
 };
 
 /* What the header needs to know of one accepted recipient. */
 struct summary {
-	char *domain;
+	char *domain;		/* one allocation with host */
 	enum mxspf_relay_reason relay;
 	char *host;		/* the client's MX host name, or NULL */
 	unsigned pref;
@@ -65,7 +65,9 @@ struct mxspf_txn {
 	struct mxspf_addr client;
 	bool have_server;
 	struct mxspf_addr server;
-	char *helo, *sender, *queue_id;
+	char *helo, *sender, *queue_id;	/* in the struct's block, but a
+					 * queue id set later */
+	bool queue_id_own;		/* queue_id is its own allocation */
 	int64_t now;
 	struct mxspf_trust_cache *trust_cache;
 	bool exempt;
@@ -84,7 +86,7 @@ struct mxspf_txn {
 				 * recipient keeps pointing at its own) */
 	size_t ntc;
 	struct summary *sum;
-	size_t nsum;
+	size_t nsum, capsum;
 	bool busy;		/* a recipient is running */
 };
 
@@ -98,7 +100,7 @@ enum rphase { RP_START, RP_WAIT, RP_DONE };
 
 struct mxspf_rcpt {
 	struct mxspf_txn *txn;
-	char *recipient, *domain;
+	char *recipient, *domain;	/* in the struct's block */
 	const struct mxspf_domain_conf *dconf;
 	struct mxspf_policy policy;
 	struct tcache *tc;	/* the trust lookup this recipient uses */
@@ -124,13 +126,27 @@ mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
     const struct mxspf_conf *conf, const struct mxspf_txn_info *info)
 {
 	struct mxspf_txn *t;
+	const char *helo, *sender, *qid;
+	size_t hl, sl, ql;
+	char *p;
 
 	*out = NULL;
 	if (ctx == NULL || conf == NULL || info == NULL ||
 	    (info->client.family != 4 && info->client.family != 6))
 		return MXSPF_EINVAL;
-	if ((t = mxspf__calloc(1, sizeof(*t))) == NULL)
+	helo = info->helo != NULL ? info->helo : "";
+	sender = info->sender != NULL ? info->sender : "";
+	qid = info->queue_id != NULL ? info->queue_id : "";
+	hl = strlen(helo);
+	sl = strlen(sender);
+	ql = strlen(qid);
+	/* The struct and its three strings in one allocation. */
+	if ((t = mxspf__calloc(1, sizeof(*t) + hl + sl + ql + 3)) == NULL)
 		return MXSPF_ENOMEM;
+	p = (char *)(t + 1);
+	t->helo = memcpy(p, helo, hl + 1);
+	t->sender = memcpy(p + hl + 1, sender, sl + 1);
+	t->queue_id = memcpy(p + hl + sl + 2, qid, ql + 1);
 	t->ctx = ctx;
 	t->conf = conf;
 	t->client = info->client;
@@ -140,14 +156,6 @@ mxspf_txn_new(struct mxspf_txn **out, struct mxspf_ctx *ctx,
 	}
 	t->now = info->now;
 	t->trust_cache = info->trust_cache;
-	t->helo = mxspf__strdup(info->helo != NULL ? info->helo : "");
-	t->sender = mxspf__strdup(info->sender != NULL ? info->sender : "");
-	t->queue_id = mxspf__strdup(info->queue_id != NULL ? info->queue_id :
-	    "");
-	if (t->helo == NULL || t->sender == NULL || t->queue_id == NULL) {
-		mxspf_txn_free(t);
-		return MXSPF_ENOMEM;
-	}
 	t->exempt = mxspf_netlist_match(conf->exempt, &t->client);
 	*out = t;
 	return 0;
@@ -166,18 +174,14 @@ mxspf_txn_free(struct mxspf_txn *t)
 	free(t->keptblk);
 	while ((c = t->tc) != NULL) {
 		t->tc = c->next;
-		free(c->domain);
 		mxspf_trust_free(c->t);
 		free(c);
 	}
-	for (i = 0; i < t->nsum; i++) {
-		free(t->sum[i].domain);
-		free(t->sum[i].host);
-	}
+	for (i = 0; i < t->nsum; i++)
+		free(t->sum[i].domain);	/* and host, in its block */
 	free(t->sum);
-	free(t->helo);
-	free(t->sender);
-	free(t->queue_id);
+	if (t->queue_id_own)
+		free(t->queue_id);
 	free(t);
 }
 
@@ -191,8 +195,10 @@ mxspf_txn_set_queue_id(struct mxspf_txn *t, const char *queue_id)
 		return 0;
 	if ((q = mxspf__strdup(queue_id)) == NULL)
 		return MXSPF_ENOMEM;
-	free(t->queue_id);
+	if (t->queue_id_own)
+		free(t->queue_id);
 	t->queue_id = q;
+	t->queue_id_own = true;
 	return 0;
 }
 
@@ -415,6 +421,7 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 	struct mxspf_trust_config cfg;
 	struct mxspf_trust_request req;
 	struct tcache *c;
+	size_t len;
 	int rc;
 
 	for (c = t->tc; c != NULL; c = c->next) {
@@ -440,16 +447,19 @@ txn_trust(struct mxspf_txn *t, const char *domain,
 	if (c == NULL)
 		return MXSPF_ENOMEM;
 	memset(c, 0, sizeof(*c));
-	if ((c->domain = mxspf__strdup(domain)) == NULL ||
-	    (rc = mxspf_trust_new(&c->t, &cfg, &req)) != 0) {
-		rc = c->domain == NULL ? MXSPF_ENOMEM : rc;
-		free(c->domain);
+	len = strlen(domain);
+	if (len >= sizeof(c->domain))
+		rc = MXSPF_EINVAL;	/* recipient domains are checked */
+	else
+		rc = mxspf_trust_new(&c->t, &cfg, &req);
+	if (rc != 0) {
 		if (c != spare)
 			free(c);
 		else
 			memset(c, 0, sizeof(*c));
 		return rc;
 	}
+	memcpy(c->domain, domain, len + 1);
 	if (c != spare) {
 		c->next = t->tc;
 		t->tc = c;
@@ -465,24 +475,33 @@ txn_summarize(struct mxspf_txn *t, const struct mxspf_rcpt *r)
 {
 	struct summary *s;
 
+	const struct mxspf_trust_host *h = r->res.trust != NULL ?
+	    r->res.trust->client_host : NULL;
+	size_t dl, hl;
+
 	if (t->nsum >= TXN_MAX_RCPTS)
 		return 0;
-	s = mxspf__realloc(t->sum, (t->nsum + 1) * sizeof(*s));
-	if (s == NULL)
-		return MXSPF_ENOMEM;
-	t->sum = s;
+	if (t->nsum == t->capsum) {
+		size_t ncap = t->capsum ? 2 * t->capsum : 4;
+
+		if ((s = mxspf__realloc(t->sum, ncap * sizeof(*s))) == NULL)
+			return MXSPF_ENOMEM;
+		t->sum = s;
+		t->capsum = ncap;
+	}
 	s = &t->sum[t->nsum];
 	memset(s, 0, sizeof(*s));
 	s->relay = r->res.relay;
-	if (r->res.trust != NULL && r->res.trust->client_host != NULL) {
-		s->pref = r->res.trust->client_host->pref;
-		if ((s->host = mxspf__strdup(r->res.trust->client_host->name)) ==
-		    NULL)
-			return MXSPF_ENOMEM;
-	}
-	if ((s->domain = mxspf__strdup(r->domain)) == NULL) {
-		free(s->host);
+	/* The domain and the host name in one block (the host after the
+	 * domain's NUL). */
+	dl = strlen(r->domain);
+	hl = h != NULL ? strlen(h->name) : 0;
+	if ((s->domain = mxspf__alloc(dl + hl + 2)) == NULL)
 		return MXSPF_ENOMEM;
+	memcpy(s->domain, r->domain, dl + 1);
+	if (h != NULL) {
+		s->pref = h->pref;
+		s->host = memcpy(s->domain + dl + 1, h->name, hl + 1);
 	}
 	t->nsum++;
 	return 0;
@@ -490,28 +509,24 @@ txn_summarize(struct mxspf_txn *t, const struct mxspf_rcpt *r)
 
 /* ---- one recipient -------------------------------------------------- */
 
-/* lower_domain - the lower-case domain of an address into *out
- * @return 0, MXSPF_EINVAL (no usable domain) or MXSPF_ENOMEM */
+/* domain_span - where the domain of an address is: rcpt[*off..+*len)
+ * without a final dot
+ * @return 0 or MXSPF_EINVAL (no usable domain) */
 static int
-lower_domain(const char *rcpt, char **out)
+domain_span(const char *rcpt, size_t rlen, size_t *off, size_t *len)
 {
 	const char *at = strrchr(rcpt, '@');
-	char *d;
-	size_t i, n;
+	size_t n;
 
-	*out = NULL;
 	if (at == NULL || at[1] == '\0')
 		return MXSPF_EINVAL;
-	n = strlen(at + 1);
+	n = rlen - (size_t)(at + 1 - rcpt);
 	if (n > 0 && at[n] == '.')
 		n--;
 	if (n == 0 || n > MXSPF_MAX_NAME)
 		return MXSPF_EINVAL;
-	if ((d = mxspf__memdup(at + 1, n)) == NULL)
-		return MXSPF_ENOMEM;
-	for (i = 0; i < n; i++)
-		d[i] = (char)mxspf__ascii_lower((unsigned char)d[i]);
-	*out = d;
+	*off = (size_t)(at + 1 - rcpt);
+	*len = n;
 	return 0;
 }
 
@@ -520,24 +535,27 @@ mxspf_rcpt_new(struct mxspf_rcpt **out, struct mxspf_txn *txn,
     const char *recipient)
 {
 	struct mxspf_rcpt *r;
-	int rc;
+	size_t rlen, off, dlen, i;
 
 	*out = NULL;
-	if (txn == NULL || recipient == NULL || strchr(recipient, '@') == NULL)
+	if (txn == NULL || recipient == NULL)
+		return MXSPF_EINVAL;
+	rlen = strlen(recipient);
+	if (domain_span(recipient, rlen, &off, &dlen) != 0)
 		return MXSPF_EINVAL;
 	if (txn->busy)
 		return MXSPF_ESTATE;
-	if ((r = mxspf__calloc(1, sizeof(*r))) == NULL)
+	/* The struct, the recipient and its lower-case domain in one
+	 * allocation. */
+	if ((r = mxspf__calloc(1, sizeof(*r) + rlen + dlen + 2)) == NULL)
 		return MXSPF_ENOMEM;
 	r->txn = txn;
-	rc = lower_domain(recipient, &r->domain);
-	if (rc == 0 && (r->recipient = mxspf__strdup(recipient)) == NULL)
-		rc = MXSPF_ENOMEM;
-	if (rc != 0) {
-		free(r->domain);
-		free(r);
-		return rc;
-	}
+	r->recipient = memcpy((char *)(r + 1), recipient, rlen + 1);
+	r->domain = r->recipient + rlen + 1;
+	for (i = 0; i < dlen; i++)
+		r->domain[i] = (char)mxspf__ascii_lower(
+		    (unsigned char)recipient[off + i]);
+	r->domain[dlen] = '\0';
 	r->dconf = mxspf_conf_domain(txn->conf, r->domain);
 	r->policy = r->dconf != NULL ? r->dconf->policy : txn->conf->policy;
 	r->res.recipient = r->recipient;
@@ -606,10 +624,8 @@ mxspf_rcpt_free(struct mxspf_rcpt *r)
 		rcpt_abort_lookups(r);
 		r->txn->busy = false;
 	}
-	if (r->own_tc.t != NULL) {
-		free(r->own_tc.domain);
+	if (r->own_tc.t != NULL)
 		mxspf_trust_free(r->own_tc.t);
-	}
 	/* Nothing can still answer this recipient's queries: the
 	 * transaction's verdict need not keep its evaluations. */
 	if (r->txn->spf == SPF_DONE && r->txn->verdict != NULL)
@@ -621,9 +637,7 @@ mxspf_rcpt_free(struct mxspf_rcpt *r)
 	free(r->res.decision.text);
 	free(r->action);
 	free(r->log);
-	free(r->recipient);
-	free(r->domain);
-	free(r);
+	free(r);		/* and the recipient and domain */
 }
 
 /* rcpt_action - the Postfix action text of the decision */
