@@ -128,11 +128,16 @@ conn_new(struct daemon *d, int in_fd, int out_fd, bool stdio,
 	return c;
 }
 
-/* conn_idle_arm - (re)start the idle timer */
+/* conn_idle_arm - note activity, and start the idle timer unless it
+ * runs.  The timer is lazy: input does not move it (that was a timer
+ * queue update per request); when it fires, idle_cb waits on for what
+ * is left since the last input. */
 static void
 conn_idle_arm(struct conn *c)
 {
-	(void)event_add(c->idle, c->d->idle_tv);
+	(void)event_base_gettimeofday_cached(c->d->base, &c->active);
+	if (!evtimer_pending(c->idle, NULL))
+		(void)event_add(c->idle, c->d->idle_tv);
 }
 
 /* job_free - release a job that is not running */
@@ -526,9 +531,23 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	c->depth++;
 	if (c->head == NULL && c->out_off >= c->out.len) {
-		log_msg(LOG_DEBUG, "conn %lu: idle for %us; closing", c->id,
-		    c->d->conf->idle_timeout_s);
-		conn_close(c);
+		struct timeval now, due, left;
+
+		(void)event_base_gettimeofday_cached(c->d->base, &now);
+		timeradd(&c->active, &c->d->idle_plain, &due);
+		if (timercmp(&now, &due, <)) {
+			/* Input came since the timer was set: wait for the
+			 * rest (at most a whole timeout, should the clock
+			 * have been set back). */
+			timersub(&due, &now, &left);
+			if (timercmp(&left, &c->d->idle_plain, >))
+				left = c->d->idle_plain;
+			(void)event_add(c->idle, &left);
+		} else {
+			log_msg(LOG_DEBUG, "conn %lu: idle for %us; closing",
+			    c->id, c->d->conf->idle_timeout_s);
+			conn_close(c);
+		}
 	} else {
 		conn_idle_arm(c);
 	}

@@ -256,8 +256,9 @@ job_ended(struct job *j, int err)
 	j->running = false;
 	if (d->inflight == 0)
 		daemon_quiet(d);
-	if (j->conn->deadline != NULL)
-		(void)event_del(j->conn->deadline);
+	/* The deadline timer is left to fire (deadline_cb ignores it when
+	 * no recipient is running): deleting it and adding it again for
+	 * every recipient cost more than the rest of the timer work. */
 	rcpt_done(j, err);
 	conn_job_done(j);
 	run_waiting(d);
@@ -347,18 +348,75 @@ run_waiting(struct daemon *d)
 	d->starting = false;
 }
 
-/* deadline_cb - the running recipient of a connection ran out of time:
- * stopping it ends it with temperror / a trust DNS error (never a 5xx) */
+/* job_due - when j's deadline passes */
+static struct timespec
+job_due(const struct job *j)
+{
+	unsigned ms = j->conn->d->conf->deadline_ms;
+	struct timespec due = j->start;
+
+	due.tv_sec += (time_t)(ms / 1000);
+	due.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (due.tv_nsec >= 1000000000L) {
+		due.tv_sec++;
+		due.tv_nsec -= 1000000000L;
+	}
+	return due;
+}
+
+/* ts_before - a is earlier than b */
+static bool
+ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* deadline_arm - make the connection's deadline timer fire by j's
+ * deadline.  The timer is lazy: it stays armed from recipient to
+ * recipient and is moved only when j's deadline is earlier than the one
+ * it was set for (a reload that shortened deadline_ms); deadline_cb
+ * looks at the recipient running when it fires. */
+static void
+deadline_arm(struct conn *c, const struct job *j)
+{
+	struct timespec due = job_due(j);
+
+	if (evtimer_pending(c->deadline, NULL) &&
+	    !ts_before(&due, &c->deadline_due))
+		return;
+	c->deadline_due = due;
+	(void)event_add(c->deadline, c->d->deadline_tv);
+}
+
+/* deadline_cb - the deadline timer fired: if the running recipient's
+ * deadline has not come yet (the timer was set for an earlier one), wait
+ * on for it; else stopping it ends it with temperror / a trust DNS error
+ * (never a 5xx) */
 static void
 deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct job *j = c->head;
+	struct timespec now, due;
+	struct timeval left;
 
 	(void)fd;
 	(void)what;
 	if (j == NULL || !j->running || j->rcpt == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	due = job_due(j);
+	if (ts_before(&now, &due)) {
+		long long us = (long long)(due.tv_sec - now.tv_sec) *
+		    1000000 + (due.tv_nsec - now.tv_nsec) / 1000 + 1;
+
+		left.tv_sec = (time_t)(us / 1000000);
+		left.tv_usec = (suseconds_t)(us % 1000000);
+		c->deadline_due = due;
+		(void)event_add(c->deadline, &left);
+		return;
+	}
 	log_msg(LOG_DEBUG, "conn %lu: deadline of %ums passed%s", c->id,
 	    c->d->conf->deadline_ms, j->waiting ? " while waiting" : "");
 	c->depth++;
@@ -424,7 +482,7 @@ start_rcpt(struct job *j)
 		rcpt_done(j, MXSPF_ENOMEM);
 		return 0;
 	}
-	(void)event_add(c->deadline, d->deadline_tv);
+	deadline_arm(c, j);
 	if (++d->inflight > d->peak_inflight)
 		d->peak_inflight = d->inflight;
 	j->running = true;

@@ -131,6 +131,10 @@ struct conn {
 	bool stdio;
 	char peer[80];		/* for logs */
 	struct event *rev, *wev, *idle, *deadline;
+	struct timeval active;		/* the last input (the loop's cached
+					 * time), for the lazy idle timer */
+	struct timespec deadline_due;	/* what the deadline timer is set
+					 * for, while it is pending */
 	bool reading;		/* rev is added */
 	struct mxspf_buf in;	/* unparsed input */
 	size_t partial;		/* bytes after the last newline in */

@@ -906,6 +906,29 @@ group_dns() {
 		bad "dns: max_inflight" "$tmp/out2"
 	fi
 	stop_daemon deadline && ok "dns: SIGTERM exits 0 (dead server)"
+	# The deadline timer stays armed from one recipient to the next on a
+	# connection: a recipient that starts 500 ms after a quick one (an
+	# exempt client: no lookup) still gets its own 700 ms, not what was
+	# left of the first one's.
+	write_conf "$tmp/l.conf" "[policy]" "deadline = 700ms" \
+	    "on_temperror = defer" "[resolver]" "forwarders = 127.0.0.1@$bh"
+	start_daemon "$tmp/log" -c "$tmp/l.conf" -l "unix:$tmp/s" || return
+	{ rcpt l1 127.0.0.1 localhost alice@sender.test 198.51.100.20 \
+	    bob@receiver.test
+	  rcpt l2 203.0.113.66 forger.example alice@sender.test \
+	    198.51.100.20 bob@receiver.test; } >"$tmp/l.in"
+	t0=$(date +%s%N)
+	"$pclient" talk -d 500 -t 20 "unix:$tmp/s" "$tmp/l.in" >"$tmp/out1" 2>&1
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	if [ "$(grep -c '^action=' "$tmp/out1")" = 2 ] &&
+	    grep -q '^action=451 4.4.3 ' "$tmp/out1" &&
+	    [ "$ms" -ge 1150 ] && [ "$ms" -le 4000 ]; then
+		ok "dns: a later recipient gets its whole deadline (${ms} ms)"
+	else
+		bad "dns: later recipient's deadline (${ms} ms)" "$tmp/out1"
+	fi
+	stop_daemon lazy
 	# concurrency = 1: while one recipient resolves, the others wait in
 	# line.  One waiting client goes away (its recipient is dropped);
 	# after a reload shortens the deadline, a waiting recipient's
