@@ -31,11 +31,11 @@ void log_msg(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* log_text - log_msg of a ready message of len bytes (no formatting) */
 void log_text(int prio, const char *text, size_t len);
-/* log_batch_start - from now on keep stderr lines in a buffer until
- * log_flush() (or until it is full), and call pending() when the buffer
- * stops being empty, so that the caller can arrange a flush at the end of
- * its event loop pass.  Single-threaded daemons only: a batch is not
- * locked. */
+/* log_batch_start - from now on keep stderr lines of priority info and
+ * debug in a buffer until log_flush() (or until it is full; a warning or
+ * an error flushes it), and call pending() when the buffer stops being
+ * empty, so that the caller can arrange a flush soon.  Single-threaded
+ * daemons only: a batch is not locked. */
 void log_batch_start(void (*pending)(void));
 /* log_batch_stop - flush, and write each line at once again */
 void log_batch_stop(void);

@@ -38,6 +38,8 @@
 #define MXSPFD_ACCEPT_BURST 64		/* accept() calls per wake-up */
 #define MXSPFD_ACCEPT_PAUSE_MS 100	/* pause after EMFILE */
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
+#define MXSPFD_LOG_FLUSH_MS 50		/* batched stderr log lines wait
+					 * at most this long */
 #define MXSPFD_LOG_DECISION_MAX 2048	/* a decision line built without
 					 * formatting (longer: log_msg) */
 #define MXSPFD_TRUST_CACHE_SLOTS 1024	/* recipient domains whose MX

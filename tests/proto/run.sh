@@ -593,6 +593,8 @@ group_reload() {
 	else
 		bad "reload: actions '$actions'" "$tmp/out"
 	fi
+	# (decision lines reach the log within 50 ms: wait for the last)
+	wait_log "$tmp/log" ' spf=pass'
 	spf=$(grep -o ' spf=[a-z-]*' "$tmp/log" | tr -d '\n')
 	if [ "$spf" = " spf=fail spf=fail spf=fail spf=pass" ]; then
 		ok "reload: the new zone applies to the next transaction"
