@@ -384,8 +384,41 @@ conn_maybe_done(struct conn *c)
 static void
 conn_reply(struct conn *c, const char *action)
 {
-	size_t i;
+	char line[MXSPFD_REPLY_STACK];
+	size_t i, n;
+	ssize_t w;
 
+	if (c->out_off >= c->out.len) {
+		/* Nothing queued (the usual case): make the reply on the
+		 * stack and send it; only what the socket does not take
+		 * goes into c->out. */
+		memcpy(line, "action=", 7);
+		for (n = 7, i = 0; action[i] != '\0' && n < sizeof(line) - 2;
+		    i++) {
+			unsigned char ch = (unsigned char)action[i];
+
+			line[n++] = (char)(ch >= 0x20 && ch != 0x7f ? ch : '?');
+		}
+		if (action[i] == '\0') {
+			line[n++] = '\n';
+			line[n++] = '\n';
+			do
+				w = conn_write(c, line, n);
+			while (w < 0 && errno == EINTR);
+			if (w == (ssize_t)n)
+				return;
+			if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+				log_msg(LOG_DEBUG, "conn %lu: write: %s", c->id,
+				    strerror(errno));
+				conn_close(c);
+				return;
+			}
+			mxspf_buf_append(&c->out, line + (w > 0 ? w : 0),
+			    n - (size_t)(w > 0 ? w : 0));
+			conn_flush(c);
+			return;
+		}
+	}
 	if (c->out.cap == 0)
 		(void)mxspf_buf_reserve(&c->out, MXSPFD_OUT_FIRST);
 	mxspf_buf_puts(&c->out, "action=");

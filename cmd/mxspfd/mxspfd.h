@@ -35,6 +35,8 @@
 #define MXSPFD_IN_FIRST 1024		/* first input buffer (a request
 					 * from Postfix is about 500 bytes) */
 #define MXSPFD_OUT_FIRST 256		/* first reply buffer */
+#define MXSPFD_REPLY_STACK 1024		/* a reply made on the stack (a
+					 * longer one goes through c->out) */
 #define MXSPFD_ACCEPT_BURST 64		/* accept() calls per wake-up */
 #define MXSPFD_ACCEPT_PAUSE_MS 100	/* pause after EMFILE */
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
