@@ -480,6 +480,46 @@ group_concurrency() {
 			bad "concurrency: $n connections (exit $rc)" "$tmp/err"
 		fi
 	done
+	# A client that sends many requests and reads nothing for a while:
+	# the replies the socket does not take wait in the connection (in
+	# order); one that never reads is closed once MXSPFD_OUT_MAX bytes
+	# wait, and the daemon goes on serving.
+	rcpt bp 127.0.0.1 localhost alice@sender.test 198.51.100.20 \
+	    bob@receiver.test >"$tmp/bp.one"
+	for n in 1000 20000; do
+		python3 - "$tmp/s" "$tmp/bp.one" "$n" >"$tmp/bp.$n" 2>&1 <<'PY'
+import socket, sys, time
+path, one, n = sys.argv[1], open(sys.argv[2], 'rb').read(), int(sys.argv[3])
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+s.settimeout(20)
+try:
+    s.sendall(one * n)          # the daemon answers while we do not read
+    time.sleep(0.5)
+    got = b''
+    while got.count(b'\n\n') < n:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    print('replies', got.count(b'\n\n'), 'dunno', got.count(b'action=DUNNO\n\n'))
+except OSError as e:
+    print('closed', type(e).__name__)
+PY
+	done
+	if grep -q '^replies 1000 dunno 1000$' "$tmp/bp.1000"; then
+		ok "concurrency: 1000 unread replies wait, then all arrive"
+	else
+		bad "concurrency: unread replies" "$tmp/bp.1000"
+	fi
+	if wait_log "$tmp/log" 'does not read its replies; closing' &&
+	    ! grep -q '^replies 20000 ' "$tmp/bp.20000" &&
+	    "$pclient" talk -t 20 "unix:$tmp/s" "$tmp/bp.one" >"$tmp/out" \
+	    2>&1 && grep -q '^action=DUNNO$' "$tmp/out"; then
+		ok "concurrency: a client that never reads is closed"
+	else
+		bad "concurrency: never reads" "$tmp/bp.20000"
+	fi
 	stop_daemon concurrency && ok "concurrency: SIGTERM exits 0"
 	# max_connections: the connections beyond it are closed at once.
 	write_conf "$tmp/m.conf" "max_connections = 5"
