@@ -31,6 +31,10 @@ void log_msg(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* log_text - log_msg of a ready message of len bytes (no formatting) */
 void log_text(int prio, const char *text, size_t len);
+/* log_text2 - log_text of the message a[0..alen) then b[0..blen); a
+ * routine line to a batching stderr is copied straight into the batch */
+void log_text2(int prio, const char *a, size_t alen, const char *b,
+    size_t blen);
 /* log_batch_start - from now on keep stderr lines of priority info and
  * debug in a buffer until log_flush() (or until it is full; a warning or
  * an error flushes it), and call pending() when the buffer stops being

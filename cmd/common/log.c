@@ -174,15 +174,55 @@ log_msg(int prio, const char *fmt, ...)
 void
 log_text(int prio, const char *text, size_t len)
 {
+	log_text2(prio, text, len, "", 0);
+}
+
+void
+log_text2(int prio, const char *a, size_t alen, const char *b, size_t blen)
+{
 	struct log_line l;
-	size_t n = len < LOG_LINE_MAX ? len : LOG_LINE_MAX - 1;
+	const char *pn;
+	size_t n, pl, need;
+	char *w;
 
 	if (prio == LOG_DEBUG && !log_verbose)
 		return;
-	line_begin(&l, prio);
-	memcpy(l.buf + l.off, text, n);
-	l.buf[l.off + n] = '\0';
-	log_emit(prio, &l, n);
+	if (log_to_syslog || !log_to_stderr || !log_batching ||
+	    prio <= LOG_WARNING || alen >= LOG_LINE_MAX - 1 ||
+	    blen >= LOG_LINE_MAX - 1 - alen) {
+		/* Through a line buffer (cut at LOG_LINE_MAX - 1). */
+		line_begin(&l, prio);
+		n = alen < LOG_LINE_MAX - 1 ? alen : LOG_LINE_MAX - 1;
+		memcpy(l.buf + l.off, a, n);
+		if (blen > LOG_LINE_MAX - 1 - n)
+			blen = LOG_LINE_MAX - 1 - n;
+		memcpy(l.buf + l.off + n, b, blen);
+		n += blen;
+		l.buf[l.off + n] = '\0';
+		log_emit(prio, &l, n);
+		return;
+	}
+	/* A routine line to a batching stderr: straight into the batch
+	 * (a decision's line is copied once, not three times). */
+	if (log_prefix_len == 0)
+		prefix_make();
+	pn = prio_name(prio);
+	pl = strlen(pn);
+	need = log_prefix_len + pl + alen + blen + 1;
+	if (log_batch_len + need > LOG_BATCH_MAX)
+		log_flush();
+	w = log_batch + log_batch_len;
+	memcpy(w, log_prefix, log_prefix_len);
+	w += log_prefix_len;
+	memcpy(w, pn, pl);
+	w += pl;
+	memcpy(w, a, alen);
+	w += alen;
+	memcpy(w, b, blen);
+	w[blen] = '\n';
+	if (log_batch_len == 0 && log_batch_pending != NULL)
+		log_batch_pending();
+	log_batch_len += need;
 }
 
 /* log_emit - send the message l->buf[off..off+n) (NUL-terminated) to

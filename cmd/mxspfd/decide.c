@@ -195,21 +195,18 @@ txn_get(struct conn *c, const struct request *rq,
 static void
 log_decision(const char *line, long long ms)
 {
-	char text[MXSPFD_LOG_DECISION_MAX], num[24];
-	size_t n = line != NULL ? strlen(line) : 0, k = sizeof(num);
+	char tail[32];
+	size_t k = sizeof(tail);
 	unsigned long long v = ms < 0 ? 0 : (unsigned long long)ms;
 
-	if (line == NULL || n > sizeof(text) - sizeof(num) - 4) {
-		log_msg(LOG_INFO, "%s ms=%lld", line != NULL ? line : "?", ms);
-		return;
-	}
+	if (line == NULL)
+		line = "?";
 	do
-		num[--k] = (char)('0' + v % 10);
-	while ((v /= 10) != 0 && k > 0);
-	memcpy(text, line, n);
-	memcpy(text + n, " ms=", 4);
-	memcpy(text + n + 4, num + k, sizeof(num) - k);
-	log_text(LOG_INFO, text, n + 4 + sizeof(num) - k);
+		tail[--k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && k > 4);
+	memcpy(tail + k - 4, " ms=", 4);
+	k -= 4;
+	log_text2(LOG_INFO, line, strlen(line), tail + k, sizeof(tail) - k);
 }
 
 /* rcpt_done - the recipient finished (err 0) or failed: log, reply */

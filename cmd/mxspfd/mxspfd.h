@@ -42,8 +42,6 @@
 #define MXSPFD_HEADER_MAX 998		/* one PREPEND line (RFC 5322) */
 #define MXSPFD_LOG_FLUSH_MS 50		/* batched stderr log lines wait
 					 * at most this long */
-#define MXSPFD_LOG_DECISION_MAX 2048	/* a decision line built without
-					 * formatting (longer: log_msg) */
 #define MXSPFD_TRUST_CACHE_SLOTS 1024	/* recipient domains whose MX
 					 * set is kept (for its TTL) */
 #define MXSPFD_STOP_GRACE_MS 2000	/* after the deadline, at SIGTERM */
