@@ -1018,17 +1018,27 @@ mxspf_policy_init(struct mxspf_policy *p)
 static void
 put_safe(struct mxspf_buf *b, const char *s, size_t limit)
 {
-	size_t i;
+	size_t i, run, n;
 
-	for (i = 0; s != NULL && s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == limit) {
-			mxspf_buf_puts(b, "...");
+	if (s == NULL)
+		return;
+	n = strnlen(s, limit + 1);
+	/* Runs of printable bytes in one append each, '?' for the others
+	 * (a byte at a time cost ~8 instructions a byte, for every 5xx's
+	 * explanation). */
+	for (i = 0; i < n && i < limit; i = run + 1) {
+		for (run = i; run < n && run < limit &&
+		    (unsigned char)s[run] >= 0x20 &&
+		    (unsigned char)s[run] < 0x7f; run++)
+			;
+		if (run > i)
+			mxspf_buf_append(b, s + i, run - i);
+		if (run == n || run == limit)
 			break;
-		}
-		mxspf_buf_putc(b, c >= 0x20 && c < 0x7f ? c : '?');
+		mxspf_buf_putc(b, '?');
 	}
+	if (n > limit)
+		mxspf_buf_puts(b, "...");
 }
 
 /* spf_action - the action and reply the SPF verdict asks for */

@@ -2027,6 +2027,27 @@ test_decide_hostile_text(void **state)
 	assert_int_equal(strlen(d.text), 10 + 400 + 3);
 	expect_safe(d.text, 480);
 	free(d.text);
+	/* Exactly 400 bytes: no "..."; the last one bad: '?'; 401 with
+	 * the bad one past the cut: only "...". */
+	memset(big, 'x', 400);
+	big[399] = '\x01';
+	big[400] = '\0';
+	assert_int_equal(mxspf_policy_decide(&p, &v, MXSPF_RELAY_NONE, NULL,
+	    &d), 0);
+	want[20] = 'x';
+	want[409] = '?';
+	want[410] = '\0';
+	assert_string_equal(d.text, want);
+	free(d.text);
+	big[399] = 'x';
+	big[400] = '\r';
+	big[401] = '\0';
+	assert_int_equal(mxspf_policy_decide(&p, &v, MXSPF_RELAY_NONE, NULL,
+	    &d), 0);
+	want[409] = 'x';
+	memcpy(want + 410, "...", 4);
+	assert_string_equal(d.text, want);
+	free(d.text);
 
 	v = verdict(MXSPF_SOFTFAIL);
 	v.domain = "evil.test\r\nX-Injected: 1";
