@@ -1,5 +1,6 @@
 /* fuzz/fz_tmpfile.h - a temporary file for fuzz targets whose code under
- * test reads a path (the zone and configuration loaders).
+ * test reads a path (the zone and configuration loaders), and the check
+ * of the error messages those loaders give.
  * Owns: one file under $TMPDIR (else /tmp), made at initialisation and
  * removed at exit.  Must not: write anywhere else.  Header-only: each
  * target includes it once.
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -73,6 +75,23 @@ fz_tmp_write(const uint8_t *data, size_t size)
 			fz_tmp_die("pwrite failed");
 		off += (size_t)n;
 	}
+}
+
+/* fz_tmp_error_bad - what is wrong with the message a loader gave for
+ * the temporary file (it must start with "PATH:" and be printable), or
+ * NULL when nothing is (inline: not every target uses it) */
+static inline const char *
+fz_tmp_error_bad(const char *err)
+{
+	size_t i, plen = strlen(fz_tmp_path);
+
+	if (strncmp(err, fz_tmp_path, plen) != 0 || err[plen] != ':')
+		return "error message does not start with the path";
+	for (i = 0; err[i] != '\0'; i++)
+		if ((unsigned char)err[i] < 0x20 ||
+		    (unsigned char)err[i] > 0x7e)
+			return "error message is not printable";
+	return NULL;
 }
 
 #endif
