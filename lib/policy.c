@@ -130,6 +130,9 @@ mxspf_trust_mode_parse(const char *name, enum mxspf_trust_mode *out)
 	return 0;
 }
 
+static void trust_finish_buf(struct mxspf_trust *t,
+    enum mxspf_trust_outcome o, struct mxspf_buf *b);
+
 /* trust_finish - end the lookup with an outcome and a reason */
 static void __attribute__((format(printf, 3, 4)))
 trust_finish(struct mxspf_trust *t, enum mxspf_trust_outcome o,
@@ -142,13 +145,7 @@ trust_finish(struct mxspf_trust *t, enum mxspf_trust_outcome o,
 	va_start(ap, fmt);
 	mxspf_buf_vappendf(&b, fmt, ap);
 	va_end(ap);
-	free(t->why);
-	t->why = b.err == MXSPF_ENOMEM ? NULL : mxspf_buf_steal(&b);
-	mxspf_buf_free(&b);
-	if (t->why == NULL)
-		t->err = MXSPF_ENOMEM;
-	t->v.outcome = o;
-	t->done = true;
+	trust_finish_buf(t, o, &b);
 }
 
 /* trust_finish_buf - trust_finish with a reason built in b (which is
@@ -373,8 +370,8 @@ cache_put(struct mxspf_trust *t)
 		return;
 	}
 	for (i = 0; i < len; i++)
-		if (m->domain[i] >= 'A' && m->domain[i] <= 'Z')
-			m->domain[i] = (char)(m->domain[i] - 'A' + 'a');
+		m->domain[i] = (char)mxspf__ascii_lower(
+		    (unsigned char)m->domain[i]);
 	memcpy(m->hosts, t->hosts, t->nhosts * sizeof(*m->hosts));
 	m->len = len;
 	m->refs = 2;		/* the slot and t */

@@ -379,55 +379,54 @@ conn_maybe_done(struct conn *c)
 	conn_close(c);
 }
 
-/* conn_reply - queue "action=ACTION\n\n" and send what can be sent; the
- * action is one line of printable text (anything else becomes '?') */
+/* reply_copy - n bytes of an action into dst, each control byte as '?'
+ * (a reply is one line of printable text) */
+static void
+reply_copy(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		dst[i] = (char)(ch >= 0x20 && ch != 0x7f ? ch : '?');
+	}
+}
+
+/* conn_reply - send "action=ACTION\n\n", or queue what the socket does
+ * not take.  With nothing queued before it (the usual case) the reply is
+ * made on the stack and written at once, with no allocation; only the
+ * rest goes into c->out. */
 static void
 conn_reply(struct conn *c, const char *action)
 {
 	char line[MXSPFD_REPLY_STACK];
-	size_t i, n;
+	size_t alen = strlen(action), n = alen + 9, off, k;
 	ssize_t w;
 
-	if (c->out_off >= c->out.len) {
-		/* Nothing queued (the usual case): make the reply on the
-		 * stack and send it; only what the socket does not take
-		 * goes into c->out. */
+	if (c->out_off >= c->out.len && n <= sizeof(line)) {
 		memcpy(line, "action=", 7);
-		for (n = 7, i = 0; action[i] != '\0' && n < sizeof(line) - 2;
-		    i++) {
-			unsigned char ch = (unsigned char)action[i];
-
-			line[n++] = (char)(ch >= 0x20 && ch != 0x7f ? ch : '?');
-		}
-		if (action[i] == '\0') {
-			line[n++] = '\n';
-			line[n++] = '\n';
-			do
-				w = conn_write(c, line, n);
-			while (w < 0 && errno == EINTR);
-			if (w == (ssize_t)n)
-				return;
-			if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_msg(LOG_DEBUG, "conn %lu: write: %s", c->id,
-				    strerror(errno));
-				conn_close(c);
-				return;
-			}
-			mxspf_buf_append(&c->out, line + (w > 0 ? w : 0),
-			    n - (size_t)(w > 0 ? w : 0));
-			conn_flush(c);
+		reply_copy(line + 7, action, alen);
+		memcpy(line + 7 + alen, "\n\n", 2);
+		w = conn_write(c, line, n);
+		if (w == (ssize_t)n)
 			return;
+		/* The rest (an error comes again in conn_flush). */
+		if (w < 0)
+			w = 0;
+		mxspf_buf_append(&c->out, line + w, n - (size_t)w);
+	} else {
+		if (c->out.cap == 0)
+			(void)mxspf_buf_reserve(&c->out, MXSPFD_OUT_FIRST);
+		mxspf_buf_append(&c->out, "action=", 7);
+		for (off = 0; off < alen; off += k) {
+			k = alen - off < sizeof(line) ? alen - off :
+			    sizeof(line);
+			reply_copy(line, action + off, k);
+			mxspf_buf_append(&c->out, line, k);
 		}
+		mxspf_buf_append(&c->out, "\n\n", 2);
 	}
-	if (c->out.cap == 0)
-		(void)mxspf_buf_reserve(&c->out, MXSPFD_OUT_FIRST);
-	mxspf_buf_puts(&c->out, "action=");
-	for (i = 0; action[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)action[i];
-
-		mxspf_buf_putc(&c->out, ch >= 0x20 && ch != 0x7f ? ch : '?');
-	}
-	mxspf_buf_puts(&c->out, "\n\n");
 	if (c->out.err != 0) {
 		log_msg(LOG_WARNING, "conn %lu: %s does not read its replies; "
 		    "closing", c->id, c->peer);
